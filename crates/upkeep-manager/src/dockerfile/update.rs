@@ -1,0 +1,13 @@
+//! In-place update for `dockerfile` (not written yet).
+
+use upkeep_types::{Dependency, DependencyChange};
+
+use crate::UpdateError;
+
+pub(super) fn update(
+    _content: &str,
+    dep: &Dependency,
+    _change: &DependencyChange,
+) -> Result<String, UpdateError> {
+    Err(UpdateError::unsupported(&dep.dep_name, "not implemented"))
+}

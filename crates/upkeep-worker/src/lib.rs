@@ -1,0 +1,34 @@
+//! One repository through upkeep's pipeline. For now: list a checkout's files and extract
+//! every dependency; lookup, planning, applying and publishing join as they are built.
+
+pub mod files;
+
+use std::path::Path;
+
+use thiserror::Error;
+use upkeep_manager::ExtractReport;
+
+pub use files::{DiskFiles, list_files};
+
+/// Errors that stop work on a repository (per-file problems are recorded in reports).
+#[derive(Debug, Error)]
+pub enum WorkerError {
+    /// The repository's files could not be listed.
+    #[error("cannot list the files of `{path}`: {source}")]
+    ListFiles {
+        /// The repository root.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// The extract stage for a checkout on disk: every dependency of every file a manager
+/// claims, and an error entry for each file that could not be read or parsed.
+pub fn extract_repository(root: &Path) -> Result<ExtractReport, WorkerError> {
+    let paths = list_files(root).map_err(|source| WorkerError::ListFiles {
+        path: root.display().to_string(),
+        source,
+    })?;
+    Ok(upkeep_manager::extract_files(&DiskFiles::new(root), &paths))
+}

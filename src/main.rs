@@ -1,0 +1,48 @@
+//! `upkeep`: keeps the dependencies of many repositories current and secure.
+//!
+//! This binary is only argument parsing and wiring; the work lives in the `upkeep-*`
+//! crates under `crates/`.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code when every file was processed.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when upkeep itself failed (bad arguments are clap's 2).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code when the run finished but some files had errors (they are in the report).
+pub const EXIT_PARTIAL: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "upkeep",
+    version,
+    about = "Keeps dependencies current and secure"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Find every dependency in a checkout, offline.
+    Extract(commands::extract::ExtractArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Extract(args) => commands::extract::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
