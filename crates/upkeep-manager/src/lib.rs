@@ -11,6 +11,7 @@
 //! is confirmed by re-extracting the new text ([`update::update_dependency`]); a result
 //! where anything else moved is an error, never a silently wrong file.
 
+pub mod docker_image;
 pub mod error;
 pub mod extract;
 pub mod manager;
