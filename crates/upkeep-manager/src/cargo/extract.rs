@@ -114,3 +114,122 @@ fn parse_error(content: &str, error: &toml_edit::TomlError) -> ExtractError {
         None => ExtractError::at(message, 1, 1),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use upkeep_types::SkipReason;
+
+    use super::*;
+
+    fn deps(content: &str) -> Vec<Dependency> {
+        extract("Cargo.toml", content).unwrap().unwrap().deps
+    }
+
+    fn summary(content: &str) -> Vec<(String, String, u32)> {
+        deps(content)
+            .into_iter()
+            .map(|dep| {
+                (
+                    dep.dep_name,
+                    dep.dep_type.unwrap_or_default(),
+                    dep.location.line,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dependencies_come_out_in_file_order_across_tables() {
+        let content = "[package]\nname = \"x\"\n\n[dev-dependencies]\na = \"1\"\n\n\
+            [target.'cfg(unix)'.dependencies]\nb = \"1\"\n\n[dependencies]\nc = \"1\"\n\n\
+            [build_dependencies]\nd = \"1\"\n\n[target.\"x86_64-pc-windows-gnu\".dev-dependencies]\ne = \"1\"\n\n\
+            [target.'cfg(unix)'.dependencies.f]\nversion = \"1\"\n";
+        let expected = [
+            ("a", "dev-dependencies", 5),
+            ("b", "dependencies", 8),
+            ("c", "dependencies", 11),
+            ("d", "build-dependencies", 14),
+            ("e", "dev-dependencies", 17),
+            ("f", "dependencies", 19),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(name, kind, line)| (name.to_string(), kind.to_string(), *line))
+            .collect();
+        assert_eq!(summary(content), expected);
+    }
+
+    #[test]
+    fn top_level_dotted_keys_and_workspace_dependencies_are_found() {
+        let content = "dependencies.serde.version = \"1\"\n\
+            target.'cfg(windows)'.build-dependencies.cc = \"1.0\"\n\
+            workspace.dependencies.tokio = { version = \"1\" }\n";
+        assert_eq!(
+            summary(content),
+            [
+                ("serde".to_owned(), "dependencies".to_owned(), 1),
+                ("cc".to_owned(), "build-dependencies".to_owned(), 2),
+                ("tokio".to_owned(), "workspace.dependencies".to_owned(), 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn patch_replace_features_and_profiles_are_not_dependencies() {
+        let content = "[package]\nname = \"x\"\n[features]\ndefault = [\"serde\"]\n\
+            [patch.crates-io]\nserde = { git = \"https://g/serde\" }\n\
+            [replace]\n\"foo:0.1.0\" = { path = \"foo\" }\n[profile.release.package.serde]\nopt-level = 3\n\
+            [lints.rust]\nunsafe_code = \"forbid\"\n[workspace.package]\nversion = \"1\"\n";
+        assert!(deps(content).is_empty());
+    }
+
+    #[test]
+    fn member_inherits_from_the_workspace() {
+        let content = "[dependencies]\nserde = { workspace = true, features = [\"derive\"] }\ntokio.workspace = true\n";
+        let found = deps(content);
+        assert_eq!(found.len(), 2);
+        for dep in found {
+            assert_eq!(dep.skip_reason, Some(SkipReason::InheritedDependency));
+            assert_eq!(dep.current_value, None);
+        }
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_counts_in_spans() {
+        let content = "\u{feff}[dependencies]\nserde = \"1.0\"\n";
+        let dep = &deps(content)[0];
+        let span = dep.location.value.unwrap();
+        assert_eq!(&content[span.range()], "1.0");
+        assert_eq!(dep.location.line, 2);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let error = extract(
+            "Cargo.toml",
+            "[dependencies]\nserde = \"1.0\nlog = \"0.4\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((error.line, error.column), (Some(2), Some(13)));
+        assert!(
+            error.message.starts_with("invalid TOML"),
+            "{}",
+            error.message
+        );
+        let error = extract("Cargo.toml", "").unwrap_err();
+        assert_eq!((error.line, error.column), (Some(1), Some(1)));
+    }
+
+    #[test]
+    fn huge_nesting_is_refused_quickly_by_the_parser_limit() {
+        for content in [
+            format!("[dependencies]\nserde = {}", "[".repeat(100_000)),
+            format!("[dependencies]\nserde = {}", "{a = ".repeat(100_000)),
+            "[".repeat(100_000),
+            format!("dependencies{} = 1", ".a".repeat(100_000)),
+        ] {
+            let error = extract("Cargo.toml", &content).unwrap_err();
+            assert!(error.line.is_some(), "{}", error.message);
+        }
+    }
+}

@@ -173,3 +173,124 @@ fn same_index(left: &str, right: &str) -> bool {
     };
     normalize(left) == normalize(right)
 }
+
+#[cfg(test)]
+mod tests {
+    use upkeep_types::Datasource;
+
+    use super::*;
+
+    const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    fn dep(name: &str, value: &str) -> Dependency {
+        let mut dep = Dependency::new(name, Some(Datasource::Crate));
+        dep.current_value = Some(value.to_owned());
+        dep
+    }
+
+    fn lock(entries: &[(&str, &str, Option<&str>)]) -> LockFile {
+        LockFile {
+            path: "Cargo.lock".to_owned(),
+            packages: entries
+                .iter()
+                .map(|(name, version, source)| LockedPackage {
+                    name: (*name).to_owned(),
+                    version: (*version).to_owned(),
+                    source: source.map(str::to_owned),
+                    ..LockedPackage::default()
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_locked_version_is_the_one_the_requirement_accepts() {
+        let lock_file = lock(&[
+            ("syn", "1.0.109", Some(CRATES_IO)),
+            ("syn", "2.0.87", Some(CRATES_IO)),
+        ]);
+        assert_eq!(
+            locked_version(&dep("syn", "1.0"), &lock_file).as_deref(),
+            Some("1.0.109")
+        );
+        assert_eq!(
+            locked_version(&dep("syn", "2"), &lock_file).as_deref(),
+            Some("2.0.87")
+        );
+        assert_eq!(
+            locked_version(&dep("syn", ">=1"), &lock_file).as_deref(),
+            Some("2.0.87")
+        );
+        assert_eq!(locked_version(&dep("syn", "=1.0.100"), &lock_file), None);
+        assert_eq!(locked_version(&dep("syn", "not a range"), &lock_file), None);
+    }
+
+    #[test]
+    fn renamed_dependencies_are_locked_under_their_package_name() {
+        let lock_file = lock(&[("rand", "0.8.5", Some("sparse+https://index.crates.io/"))]);
+        let mut renamed = dep("rand08", "0.8");
+        renamed.package_name = Some("rand".to_owned());
+        assert_eq!(
+            locked_version(&renamed, &lock_file).as_deref(),
+            Some("0.8.5")
+        );
+    }
+
+    #[test]
+    fn only_entries_from_the_same_registry_count() {
+        let private = "sparse+https://cargo.example.com/index/";
+        let lock_file = lock(&[
+            ("core", "0.3.1", None),
+            ("tool", "1.2.0", Some(private)),
+            (
+                "shared",
+                "2.0.0",
+                Some("git+https://github.com/o/shared?tag=v2#0123abc"),
+            ),
+        ]);
+        assert_eq!(locked_version(&dep("core", "0.3"), &lock_file), None);
+        assert_eq!(locked_version(&dep("tool", "1"), &lock_file), None);
+        assert_eq!(locked_version(&dep("shared", "2"), &lock_file), None);
+        let mut named = dep("tool", "1");
+        named.registry_name = Some("internal".to_owned());
+        assert_eq!(locked_version(&named, &lock_file).as_deref(), Some("1.2.0"));
+        let mut indexed = dep("tool", "1");
+        indexed.registry_urls = vec!["sparse+https://cargo.example.com/index".to_owned()];
+        assert_eq!(
+            locked_version(&indexed, &lock_file).as_deref(),
+            Some("1.2.0")
+        );
+    }
+
+    #[test]
+    fn version_1_lock_files_with_root_and_metadata_parse() {
+        let content = "[root]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \
+            \"libc 0.2.20 (registry+https://github.com/rust-lang/crates.io-index)\",\n]\n\n\
+            [[package]]\nname = \"libc\"\nversion = \"0.2.20\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+            [metadata]\n\"checksum libc 0.2.20 (registry+https://github.com/rust-lang/crates.io-index)\" = \
+            \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n";
+        let parsed = parse("Cargo.lock", content).unwrap();
+        assert_eq!(parsed.packages.len(), 2);
+        assert_eq!(parsed.packages[0].name, "app");
+        assert_eq!(
+            parsed.packages[0].dependencies,
+            ["libc 0.2.20 (registry+https://github.com/rust-lang/crates.io-index)"]
+        );
+        assert_eq!(parsed.packages[1].source.as_deref(), Some(CRATES_IO));
+    }
+
+    #[test]
+    fn malformed_lock_files_are_errors_with_positions() {
+        let error = parse("Cargo.lock", "version = 3\n\n[[package]]\nname = \"a\"\n").unwrap_err();
+        assert_eq!(error.line, Some(3), "{}", error.message);
+        let error = parse(
+            "Cargo.lock",
+            "version = 4\n[[package]]\nname = \"a\"\nversion = 1\n",
+        )
+        .unwrap_err();
+        assert_eq!((error.line, error.column), (Some(4), Some(11)));
+        let error = parse("Cargo.lock", "[[package]\n").unwrap_err();
+        assert_eq!(error.line, Some(1));
+        assert!(parse("Cargo.lock", "# empty\n").is_err());
+    }
+}
