@@ -36,18 +36,26 @@ pub(super) fn from_entry(content: &str, name: &str, item: &Item, dep_type: &str)
             Some(table) => {
                 if from_table(content, table, &mut dep).is_err() {
                     dep.skip_reason = Some(SkipReason::InvalidValue);
+                    let version = table.get("version").filter(|version| !version.is_str());
+                    dep.current_value = version.and_then(|version| raw_text(content, version));
+                    dep.location.value = None;
                 }
             }
             None => {
-                dep.current_value = item
-                    .span()
-                    .and_then(|span| content.get(span))
-                    .map(str::to_owned);
+                dep.current_value = raw_text(content, item);
                 dep.skip_reason = Some(SkipReason::InvalidValue);
             }
         },
     }
     dep
+}
+
+/// The text of a value that is not a string (`1`, `true`), shown as the current value of
+/// an invalid dependency so the report says what is wrong.
+fn raw_text(content: &str, item: &Item) -> Option<String> {
+    item.span()
+        .and_then(|span| content.get(span))
+        .map(str::to_owned)
 }
 
 fn set_version(dep: &mut Dependency, field: StringField) {
