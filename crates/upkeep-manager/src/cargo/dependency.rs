@@ -20,32 +20,25 @@ pub(super) struct StringField {
 /// A field of a dependency table that is there but is not a string.
 struct NotAString;
 
+/// The dependency that the entry `name = item` of a table of kind `dep_type` declares.
 pub(super) fn from_entry(content: &str, name: &str, item: &Item, dep_type: &str) -> Dependency {
     let mut dep = Dependency::new(name, Some(Datasource::Crate));
     dep.dep_type = Some(dep_type.to_owned());
-    match item {
-        Item::Value(Value::String(_)) => {
-            if let Some(field) = item
-                .as_value()
-                .and_then(|value| string_field(content, value))
-            {
-                set_version(&mut dep, field);
-            }
+    if let Some(version) = item
+        .as_value()
+        .and_then(|value| string_field(content, value))
+    {
+        set_version(&mut dep, version);
+    } else if let Some(table) = item.as_table_like() {
+        if from_table(content, table, &mut dep).is_err() {
+            dep.skip_reason = Some(SkipReason::InvalidValue);
+            let version = table.get("version").filter(|version| !version.is_str());
+            dep.current_value = version.and_then(|version| raw_text(content, version));
+            dep.location.value = None;
         }
-        _ => match item.as_table_like() {
-            Some(table) => {
-                if from_table(content, table, &mut dep).is_err() {
-                    dep.skip_reason = Some(SkipReason::InvalidValue);
-                    let version = table.get("version").filter(|version| !version.is_str());
-                    dep.current_value = version.and_then(|version| raw_text(content, version));
-                    dep.location.value = None;
-                }
-            }
-            None => {
-                dep.current_value = raw_text(content, item);
-                dep.skip_reason = Some(SkipReason::InvalidValue);
-            }
-        },
+    } else {
+        dep.current_value = raw_text(content, item);
+        dep.skip_reason = Some(SkipReason::InvalidValue);
     }
     dep
 }
@@ -58,6 +51,7 @@ fn raw_text(content: &str, item: &Item) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Records a version requirement; an empty one is not a requirement Cargo accepts.
 fn set_version(dep: &mut Dependency, field: StringField) {
     if field.text.trim().is_empty() {
         dep.skip_reason = Some(SkipReason::InvalidValue);
@@ -103,7 +97,8 @@ fn from_table(
 }
 
 /// A git dependency: the repository is where its versions come from, and the ref it
-/// pins is its value; Cargo prefers nothing, but a tag is the only ref worth updating.
+/// pins is its value. Cargo accepts only one of `tag`, `rev` and `branch`; should a
+/// manifest give several, the tag is reported, being the only ref worth updating.
 fn git_dependency(
     content: &str,
     table: &dyn TableLike,

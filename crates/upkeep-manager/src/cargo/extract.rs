@@ -26,6 +26,8 @@ const DEPENDENCY_TABLES: [(&str, &str); 5] = [
 /// The `depType` of `[workspace.dependencies]`.
 const WORKSPACE_DEPENDENCIES: &str = "workspace.dependencies";
 
+/// Every dependency of the manifest `content`, in file order; a TOML error is one
+/// positioned error.
 pub(super) fn extract(
     package_file: &str,
     content: &str,

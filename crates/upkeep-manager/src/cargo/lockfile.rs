@@ -24,6 +24,8 @@ const CRATES_IO_SOURCES: [&str; 2] = [
     "sparse+https://index.crates.io/",
 ];
 
+/// The packages `content` (a `Cargo.lock`) pins; a malformed lock file is one
+/// positioned error.
 pub(super) fn parse(lock_file: &str, content: &str) -> Result<LockFile, ExtractError> {
     let document = Document::parse(content).map_err(|error| {
         let message = format!("invalid TOML: {}", error.message().trim_end());
@@ -120,6 +122,7 @@ fn error_at(content: &str, span: Option<Range<usize>>, message: &str) -> Extract
     }
 }
 
+/// Gives every dependency that is looked up in a registry its locked version.
 pub(super) fn apply(package_file: &mut PackageFile, lock_file: &LockFile) {
     for dep in &mut package_file.deps {
         if dep.skip_reason.is_none() {

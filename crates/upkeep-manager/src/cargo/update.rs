@@ -7,6 +7,7 @@ use upkeep_types::{Dependency, DependencyChange, SkipReason};
 use crate::UpdateError;
 use crate::update::replace_token;
 
+/// `content` with `dep`'s version (or git tag) replaced by `change.new_value`.
 pub(super) fn update(
     content: &str,
     dep: &Dependency,
