@@ -64,6 +64,11 @@ pub struct Dependency {
     /// The registries to ask, when not the datasource's default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registry_urls: Vec<String>,
+    /// A registry the file names but cannot resolve to a URL by itself (Cargo's
+    /// `registry = "name"`, defined in `.cargo/config.toml`): lookup must resolve it, and
+    /// must never fall back to the datasource's default registry for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_name: Option<String>,
     /// The version scheme, when not the manager's default (e.g. `docker`, `node`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versioning: Option<String>,
