@@ -162,7 +162,7 @@ fn bump(
     // With alternatives, bump the one the new version falls in (else the last).
     let index = alternatives
         .iter()
-        .position(|a| a.clause_matches(new))
+        .position(|a| a.matches(new))
         .unwrap_or(alternatives.len() - 1);
     let mut rendered: Vec<String> = alternatives.iter().map(|a| a.clause.render()).collect();
     rendered[index] = move_clause(&alternatives[index].clause, dialect, new, Move::Replace)?;
@@ -172,20 +172,6 @@ fn bump(
         or_separator
     };
     Some(rendered.join(separator))
-}
-
-impl Alternative {
-    fn clause_matches(&self, version: &Version) -> bool {
-        crate::range::Range {
-            text: "".into(),
-            kind: RangeKind::Constraint {
-                alternatives: vec![self.clone()],
-                or_separator: String::new(),
-                single_version: false,
-            },
-        }
-        .matches(version)
-    }
 }
 
 fn move_clause(clause: &Clause, dialect: &Dialect, new: &Version, mode: Move) -> Option<String> {

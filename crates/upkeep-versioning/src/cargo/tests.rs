@@ -31,6 +31,8 @@ fn validity_follows_cargo() {
             ("~> 1.2", false, false, false),
             ("latest", false, false, false),
             ("01.2.3", false, false, false),
+            ("==1.2.3", false, false, false),
+            (">=1.2,", false, false, false),
         ],
     );
 }

@@ -31,6 +31,8 @@ fn validity_of_terraform_constraints() {
             (">= 1.0 < 2.0", false, false, false),
             ("latest", false, false, false),
             ("~> 1.2 || ~> 2.0", false, false, false),
+            ("== 1.2.3", false, false, false),
+            ("~> 1.2,", false, false, false),
         ],
     );
 }
