@@ -12,6 +12,7 @@
 //! reported with `contains-variable`, as Renovate does. The default word of `${NAME:-…}`
 //! is taken when the argument has no default of its own, which is Renovate's reading too.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::traced::Traced;
@@ -31,25 +32,24 @@ pub(super) enum ArgValue {
 /// The build arguments visible at one point of the file.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Scope {
-    // few arguments per file: a vector beats a map, and clones cheaply per stage
-    values: Vec<(String, ArgValue)>,
+    // a map, not a list: `ARG a1 a2 … a100000` must not be quadratic
+    values: HashMap<String, ArgValue>,
 }
 
 impl Scope {
     /// Declares (or redeclares) `name`.
     pub(super) fn declare(&mut self, name: &str, value: ArgValue) {
-        match self.values.iter_mut().find(|(known, _)| known == name) {
-            Some((_, known_value)) => *known_value = value,
-            None => self.values.push((name.to_owned(), value)),
+        match self.values.get_mut(name) {
+            Some(known) => *known = value,
+            None => {
+                self.values.insert(name.to_owned(), value);
+            }
         }
     }
 
     /// The value of `name`, when declared.
     pub(super) fn get(&self, name: &str) -> Option<&ArgValue> {
-        self.values
-            .iter()
-            .find(|(known, _)| known == name)
-            .map(|(_, value)| value)
+        self.values.get(name)
     }
 
     /// The default of `name` when it has one.

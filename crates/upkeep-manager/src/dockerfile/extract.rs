@@ -20,6 +20,7 @@
 //! stray word, an invalid or duplicate stage name, an unclosed heredoc. An image
 //! reference that does not parse is only that dependency's problem (`invalid-value`).
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use upkeep_types::{Datasource, Dependency, PackageFile, SkipReason};
@@ -46,14 +47,21 @@ pub(super) fn extract(
     Ok(Some(package))
 }
 
-/// A `FROM` line: its image word and stage name, as ranges of the instruction text.
+/// A `FROM` line: its image word (a range of the instruction text) and stage name.
 struct FromLine {
     image: Range<usize>,
     name: Option<String>,
 }
 
+/// Every `FROM` of the file, in order, and the stage names (lowercased) to their index.
+#[derive(Default)]
+struct Stages {
+    lines: Vec<FromLine>,
+    by_name: HashMap<String, usize>,
+}
+
 /// Checks the file's stage structure and reads every `FROM`, in order.
-fn read_stages(content: &str, scanned: &Scanned) -> Result<Vec<FromLine>, ExtractError> {
+fn read_stages(content: &str, scanned: &Scanned) -> Result<Stages, ExtractError> {
     let Some(first) = scanned
         .instructions
         .iter()
@@ -73,7 +81,7 @@ fn read_stages(content: &str, scanned: &Scanned) -> Result<Vec<FromLine>, Extrac
             "only `ARG` may come before the first `FROM`",
         ));
     }
-    let mut stages: Vec<FromLine> = Vec::new();
+    let mut stages = Stages::default();
     for instruction in &scanned.instructions {
         if instruction.keyword != Keyword::From {
             continue;
@@ -81,8 +89,9 @@ fn read_stages(content: &str, scanned: &Scanned) -> Result<Vec<FromLine>, Extrac
         let stage = read_from(content, instruction, scanned.escape)?;
         if let Some(name) = &stage.name
             && stages
-                .iter()
-                .any(|earlier| earlier.name.as_ref() == Some(name))
+                .by_name
+                .insert(name.clone(), stages.lines.len())
+                .is_some()
         {
             return Err(error_at(
                 content,
@@ -90,7 +99,7 @@ fn read_stages(content: &str, scanned: &Scanned) -> Result<Vec<FromLine>, Extrac
                 &format!("the stage name `{name}` is used twice"),
             ));
         }
-        stages.push(stage);
+        stages.lines.push(stage);
     }
     Ok(stages)
 }
@@ -101,7 +110,10 @@ fn read_from(
     escape: char,
 ) -> Result<FromLine, ExtractError> {
     let text = instruction.text.as_str();
-    let (_, words) = split_flags(text, instruction.arguments_start..text.len(), escape);
+    let (_, rest) = split_flags(text, instruction.arguments_start..text.len(), escape);
+    let words: Vec<Range<usize>> = split_words(text, rest..text.len(), escape)
+        .take(4)
+        .collect();
     match words.as_slice() {
         [image] => Ok(FromLine {
             image: image.clone(),
@@ -159,12 +171,12 @@ enum StageReference {
 struct Extraction<'a> {
     content: &'a str,
     scanned: &'a Scanned,
-    stages: &'a [FromLine],
+    stages: &'a Stages,
     deps: Vec<Dependency>,
 }
 
 impl<'a> Extraction<'a> {
-    fn new(content: &'a str, scanned: &'a Scanned, stages: &'a [FromLine]) -> Extraction<'a> {
+    fn new(content: &'a str, scanned: &'a Scanned, stages: &'a Stages) -> Extraction<'a> {
         Extraction {
             content,
             scanned,
@@ -177,7 +189,7 @@ impl<'a> Extraction<'a> {
         self.syntax_directive();
         let mut global = Scope::default();
         // the scope of each stage as it stands at its end, for stages built on it
-        let mut finished: Vec<Scope> = Vec::with_capacity(self.stages.len());
+        let mut finished: Vec<Scope> = Vec::with_capacity(self.stages.lines.len());
         let mut stage: Option<(usize, Scope)> = None;
         for instruction in &self.scanned.instructions {
             match (instruction.keyword, &mut stage) {
@@ -253,8 +265,8 @@ impl<'a> Extraction<'a> {
         index: usize,
         global: &Scope,
     ) -> Option<usize> {
-        let stage = &self.stages[index];
-        let dep_type = if index + 1 == self.stages.len() {
+        let stage = &self.stages.lines[index];
+        let dep_type = if index + 1 == self.stages.lines.len() {
             "final"
         } else {
             "stage"
@@ -372,36 +384,23 @@ impl<'a> Extraction<'a> {
 
     /// The build stage `name` refers to, if it refers to one.
     fn stage_named(&self, name: &str, reference: StageReference) -> Option<Option<usize>> {
-        let candidates = match reference {
-            StageReference::Earlier(index) => &self.stages[..index],
-            StageReference::AnyOrIndex
-                if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                return Some(None);
-            }
-            StageReference::AnyOrIndex => self.stages,
-        };
-        candidates
-            .iter()
-            .position(|stage| {
-                stage
-                    .name
-                    .as_deref()
-                    .is_some_and(|stage| stage.eq_ignore_ascii_case(name))
-            })
-            .map(Some)
+        let is_index = !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_digit());
+        if is_index && matches!(reference, StageReference::AnyOrIndex) {
+            return Some(None);
+        }
+        let index = *self.stages.by_name.get(&name.to_ascii_lowercase())?;
+        match reference {
+            StageReference::Earlier(current) if index >= current => None,
+            _ => Some(Some(index)),
+        }
     }
 
     /// The 1-based file line of byte `position` of the instruction text.
     fn line_of(&self, instruction: &Instruction, position: usize) -> u32 {
-        let Some(span) = instruction.text.source_span(position..position + 1) else {
-            return instruction.line;
-        };
-        let between = &self.content.as_bytes()[instruction.offset..span.start];
-        let breaks = memchr::memchr_iter(b'\n', between).count();
-        instruction
-            .line
-            .saturating_add(u32::try_from(breaks).unwrap_or(u32::MAX))
+        match instruction.text.source_span(position..position + 1) {
+            Some(span) => instruction.line_at(span.start),
+            None => instruction.line,
+        }
     }
 }
 

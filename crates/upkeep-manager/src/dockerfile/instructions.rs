@@ -56,16 +56,23 @@ impl Keyword {
             "volume",
             "workdir",
         ];
-        let keyword = match word.to_ascii_lowercase().as_str() {
-            "from" => Keyword::From,
-            "arg" => Keyword::Arg,
-            "copy" => Keyword::Copy,
-            "run" => Keyword::Run,
-            "add" => Keyword::Add,
-            other if OTHERS.contains(&other) => Keyword::Other,
-            _ => return None,
-        };
-        Some(keyword)
+        const NAMED: &[(&str, Keyword)] = &[
+            ("from", Keyword::From),
+            ("arg", Keyword::Arg),
+            ("copy", Keyword::Copy),
+            ("run", Keyword::Run),
+            ("add", Keyword::Add),
+        ];
+        if let Some((_, keyword)) = NAMED
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(word))
+        {
+            return Some(*keyword);
+        }
+        OTHERS
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(word))
+            .then_some(Keyword::Other)
     }
 
     fn may_open_heredocs(self) -> bool {
@@ -97,6 +104,22 @@ pub(super) struct Instruction {
     pub(super) line: u32,
     /// File offset of the keyword.
     pub(super) offset: usize,
+    /// File offset and 1-based number of each continuation line joined in (empty for a
+    /// one-line instruction, so most instructions allocate nothing here).
+    pub(super) continuation_lines: Vec<(usize, u32)>,
+}
+
+impl Instruction {
+    /// The 1-based line of file offset `offset` (inside this instruction).
+    pub(super) fn line_at(&self, offset: usize) -> u32 {
+        let index = self
+            .continuation_lines
+            .partition_point(|(start, _)| *start <= offset);
+        match index.checked_sub(1) {
+            Some(index) => self.continuation_lines[index].1,
+            None => self.line,
+        }
+    }
 }
 
 /// A scanned Dockerfile.
@@ -146,8 +169,11 @@ pub(super) fn scan(content: &str) -> Result<Scanned, ExtractError> {
             continue;
         }
         let first = line.range.start + indent..line.range.end;
-        let instruction =
-            read_instruction(content, &mut lines, scanned.escape, first, line.number)?;
+        let Some(instruction) =
+            read_instruction(content, &mut lines, scanned.escape, first, line.number)?
+        else {
+            continue;
+        };
         if instruction.keyword.may_open_heredocs() && instruction.text.as_str().contains("<<") {
             skip_heredocs(content, &mut lines, &instruction, scanned.escape)?;
         }
@@ -266,16 +292,18 @@ fn record_directive(
 }
 
 /// Reads the instruction whose first line (already taken from `lines`, without its
-/// indentation) is `first`, joining continuation lines.
+/// indentation) is `first`, joining continuation lines; `None` when all it joins is
+/// blank (escape characters alone).
 fn read_instruction(
     content: &str,
     lines: &mut Lines<'_>,
     escape: char,
     first: Range<usize>,
     line: u32,
-) -> Result<Instruction, ExtractError> {
+) -> Result<Option<Instruction>, ExtractError> {
     let offset = first.start;
     let mut text = Traced::new();
+    let mut continuation_lines = Vec::new();
     let (piece, mut continues) = strip_continuation(&content[first], escape);
     text.push_source(piece, offset);
     while continues {
@@ -287,13 +315,18 @@ fn read_instruction(
         }
         let (piece, more) = strip_continuation(raw, escape);
         text.push_source(piece, next.range.start);
+        continuation_lines.push((next.range.start, next.number));
         continues = more;
     }
-    let keyword_end = text
-        .as_str()
+    // a first line holding only the escape character leaves the keyword further on
+    let keyword_start = text.as_str().len() - text.as_str().trim_start_matches(is_space).len();
+    if keyword_start == text.as_str().len() {
+        return Ok(None);
+    }
+    let keyword_end = text.as_str()[keyword_start..]
         .find(|character: char| is_space(character))
-        .unwrap_or(text.as_str().len());
-    let keyword_text = &text.as_str()[..keyword_end];
+        .map_or(text.as_str().len(), |length| keyword_start + length);
+    let keyword_text = &text.as_str()[keyword_start..keyword_end];
     let Some(keyword) = Keyword::parse(keyword_text) else {
         return Err(ExtractError::at_offset(
             format!("unknown instruction `{}`", printable(keyword_text)),
@@ -305,13 +338,14 @@ fn read_instruction(
         - text.as_str()[keyword_end..]
             .trim_start_matches(is_space)
             .len();
-    Ok(Instruction {
+    Ok(Some(Instruction {
         keyword,
         text,
         arguments_start,
         line,
         offset,
-    })
+        continuation_lines,
+    }))
 }
 
 /// The line without a trailing escape character (and the spaces after it), and whether
@@ -397,6 +431,14 @@ mod tests {
             &scanned.instructions[0].text.as_str()[scanned.instructions[0].arguments_start..],
             "--platform=$BUILDPLATFORM   golang:1.22 AS build"
         );
+    }
+
+    #[test]
+    fn an_instruction_may_start_after_a_lone_escape_line() {
+        let scanned = scan("\\\n  FROM alpine\nRUN a \\\n").unwrap();
+        assert_eq!(texts(&scanned), ["  FROM alpine", "RUN a "]);
+        assert_eq!(scanned.instructions[0].keyword, Keyword::From);
+        assert!(scan("\\\n\\\n").unwrap().instructions.is_empty());
     }
 
     #[test]

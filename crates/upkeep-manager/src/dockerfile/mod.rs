@@ -12,6 +12,9 @@ mod traced;
 mod update;
 mod words;
 
+#[cfg(test)]
+mod tests;
+
 use upkeep_types::{Datasource, Dependency, DependencyChange, PackageFile};
 
 use crate::{ExtractError, Manager, ManagerMetadata, UpdateError};

@@ -11,35 +11,53 @@ use std::ops::Range;
 use super::instructions::is_space;
 
 /// The words of `text[range]`, as ranges of `text`. Scans bytes: every byte Docker treats
-/// specially is ASCII, so ranges always fall on character boundaries.
-pub(super) fn split_words(text: &str, range: Range<usize>, escape: char) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
-    let escape = escape as u8;
-    let mut words = Vec::new();
-    let mut index = range.start;
-    while index < range.end {
-        if is_space(bytes[index] as char) {
-            index += 1;
-            continue;
+/// specially is ASCII, so ranges always fall on character boundaries. Lazy, so that
+/// reading the flags of a long `RUN` does not split the whole command.
+pub(super) fn split_words(text: &str, range: Range<usize>, escape: char) -> Words<'_> {
+    Words {
+        bytes: text.as_bytes(),
+        index: range.start,
+        end: range.end,
+        escape: escape as u8,
+    }
+}
+
+/// The iterator [`split_words`] returns.
+pub(super) struct Words<'a> {
+    bytes: &'a [u8],
+    index: usize,
+    end: usize,
+    escape: u8,
+}
+
+impl Iterator for Words<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let bytes = self.bytes;
+        while self.index < self.end && is_space(bytes[self.index] as char) {
+            self.index += 1;
         }
-        let start = index;
+        if self.index >= self.end {
+            return None;
+        }
+        let start = self.index;
         let mut quote = None;
-        while index < range.end {
-            let byte = bytes[index];
+        while self.index < self.end {
+            let byte = bytes[self.index];
             match quote {
                 Some(open) if byte == open => quote = None,
-                Some(b'"') | None if byte == escape => index += 1,
+                Some(b'"') | None if byte == self.escape => self.index += 1,
                 Some(_) => {}
                 None if is_space(byte as char) => break,
                 None if byte == b'\'' || byte == b'"' => quote = Some(byte),
                 None => {}
             }
-            index += 1;
+            self.index += 1;
         }
-        let end = index.min(range.end);
-        words.push(start..end);
+        self.index = self.index.min(self.end);
+        Some(start..self.index)
     }
-    words
 }
 
 /// One `--name[=value]` flag before an instruction's other arguments.
@@ -51,18 +69,17 @@ pub(super) struct Flag {
     pub(super) value: Option<Range<usize>>,
 }
 
-/// The leading flags of `text[range]` and the words after them.
-pub(super) fn split_flags(
-    text: &str,
-    range: Range<usize>,
-    escape: char,
-) -> (Vec<Flag>, Vec<Range<usize>>) {
-    let mut words = split_words(text, range, escape).into_iter().peekable();
+/// The leading flags of `text[range]`, and where the words after them start.
+pub(super) fn split_flags(text: &str, range: Range<usize>, escape: char) -> (Vec<Flag>, usize) {
+    let end = range.end;
     let mut flags = Vec::new();
-    while let Some(word) = words.next_if(|word| text[word.clone()].starts_with("--")) {
+    for word in split_words(text, range, escape) {
+        if !text[word.clone()].starts_with("--") {
+            return (flags, word.start);
+        }
         if word.len() == 2 {
             // a bare `--` ends the flags
-            break;
+            return (flags, word.end);
         }
         let name_start = word.start + 2;
         flags.push(match text[word.clone()].find('=') {
@@ -76,7 +93,7 @@ pub(super) fn split_flags(
             },
         });
     }
-    (flags, words.collect())
+    (flags, end)
 }
 
 /// The terminator of the heredoc that `word` opens (`<<EOF`, `<<-EOF`, `<<"EOF"`), and
@@ -136,7 +153,6 @@ mod tests {
 
     fn words(text: &str, escape: char) -> Vec<&str> {
         split_words(text, 0..text.len(), escape)
-            .into_iter()
             .map(|range| &text[range])
             .collect()
     }
@@ -154,11 +170,12 @@ mod tests {
     fn flags_stop_at_the_first_other_word() {
         let text = "--platform=$BUILDPLATFORM --link golang:1.22 --x AS build";
         let (flags, rest) = split_flags(text, 0..text.len(), '\\');
+        let rest = split_words(text, rest..text.len(), '\\');
         assert_eq!(flags.len(), 2);
         assert_eq!(&text[flags[0].name.clone()], "platform");
         assert_eq!(&text[flags[0].value.clone().unwrap()], "$BUILDPLATFORM");
         assert_eq!(flags[1].value, None);
-        let rest: Vec<&str> = rest.into_iter().map(|range| &text[range]).collect();
+        let rest: Vec<&str> = rest.map(|range| &text[range]).collect();
         assert_eq!(rest, ["golang:1.22", "--x", "AS", "build"]);
     }
 
