@@ -237,23 +237,20 @@ impl<'a> Extraction<'a> {
         let text = instruction.text.as_str();
         let escape = self.scanned.escape;
         for word in split_words(text, instruction.arguments_start..text.len(), escape) {
-            let value = match text[word.clone()].find('=') {
+            let (name, value) = match text[word.clone()].find('=') {
                 Some(equals) => {
-                    let value = word.start + equals + 1..word.end;
-                    let name = &text[word.start..word.start + equals];
-                    let value = match expand(&instruction.text, value, scope, escape) {
-                        Ok(value) => ArgValue::Value(value),
-                        Err(_) => ArgValue::Unset,
-                    };
-                    scope.declare(name, value);
-                    continue;
+                    let default = word.start + equals + 1..word.end;
+                    let value = expand(&instruction.text, default, scope, escape)
+                        .map_or(ArgValue::Unset, ArgValue::Value);
+                    (&text[word.start..word.start + equals], value)
                 }
-                None => global
-                    .and_then(|global| global.get(&text[word.clone()]))
-                    .cloned()
-                    .unwrap_or(ArgValue::Unset),
+                None => {
+                    let name = &text[word];
+                    let inherited = global.and_then(|global| global.get(name)).cloned();
+                    (name, inherited.unwrap_or(ArgValue::Unset))
+                }
             };
-            scope.declare(&text[word], value);
+            scope.declare(name, value);
         }
     }
 
@@ -354,10 +351,18 @@ impl<'a> Extraction<'a> {
             return Err(stage);
         }
         let mut dep = image_dependency(resolved.as_str(), 0, line);
-        if dep.skip_reason.is_some() {
-            dep.location.value = None;
-            dep.location.digest = None;
-            return Ok(dep);
+        match dep.skip_reason {
+            // named as written: substituted text could change under another dependency's
+            // update of a shared ARG, and the update's confirmation would then fail
+            Some(SkipReason::InvalidValue) => {
+                return Ok(unresolved(raw, line, SkipReason::InvalidValue));
+            }
+            Some(_) => {
+                dep.location.value = None;
+                dep.location.digest = None;
+                return Ok(dep);
+            }
+            None => {}
         }
         let value = dep
             .location

@@ -167,3 +167,15 @@ fn huge_files_stay_linear() {
     }
     assert_eq!(deps(&content).len(), 5_000);
 }
+
+#[test]
+fn an_invalid_reference_sharing_an_arg_does_not_block_the_update() {
+    let content = "ARG V=18\nFROM node:${V} AS a\nFROM Node:${V}\n";
+    let found = deps(content);
+    assert_eq!(found[1].dep_name, "Node:${V}");
+    assert_eq!(found[1].skip_reason, Some(SkipReason::InvalidValue));
+    assert_eq!(
+        update(content, 0, new_value("20")),
+        content.replace("V=18", "V=20")
+    );
+}
