@@ -164,6 +164,11 @@ impl<'a> Parser<'a> {
         ExtractError::at_offset(found, self.text, self.position)
     }
 
+    /// An error whose message already says what was found.
+    fn plain_error(&self, message: &str) -> ExtractError {
+        ExtractError::at_offset(message, self.text, self.position)
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.position).copied()
     }
@@ -209,7 +214,12 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_whitespace();
             if self.peek() != Some(b'"') {
-                return Err(self.error("expected a string key"));
+                let message = if self.peek() == Some(b'}') && !members.is_empty() {
+                    "trailing comma before `}`"
+                } else {
+                    "expected a string key"
+                };
+                return Err(self.plain_error(message));
             }
             let key = self.string()?;
             self.skip_whitespace();
@@ -242,6 +252,9 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.skip_whitespace();
+            if self.peek() == Some(b']') && !items.is_empty() {
+                return Err(self.plain_error("trailing comma before `]`"));
+            }
             items.push(self.value(depth + 1)?);
             self.skip_whitespace();
             match self.peek() {
@@ -311,6 +324,9 @@ impl<'a> Parser<'a> {
                 Some(b'\\') => {
                     has_escape = true;
                     self.position += 2;
+                }
+                Some(b'\n') => {
+                    return Err(self.plain_error("string not closed before the end of the line"));
                 }
                 Some(0..=0x1f) => return Err(self.error("control character in a string")),
                 Some(_) => self.position += 1,

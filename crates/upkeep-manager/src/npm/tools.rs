@@ -108,7 +108,6 @@ pub(super) fn package_manager(value: &Value<'_>) -> Dependency {
     let (name, version) = split_name_and_spec(text);
     let mut dep = base("packageManager", name, value);
     let Some(version_and_hash) = version else {
-        dep.current_value = Some(text.to_owned());
         return dep.skipped(SkipReason::UnspecifiedVersion);
     };
     let version_start = name.len() + 1;
