@@ -214,12 +214,11 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_whitespace();
             if self.peek() != Some(b'"') {
-                let message = if self.peek() == Some(b'}') && !members.is_empty() {
-                    "trailing comma before `}`"
+                return Err(if self.peek() == Some(b'}') && !members.is_empty() {
+                    self.plain_error("trailing comma before `}`")
                 } else {
-                    "expected a string key"
-                };
-                return Err(self.plain_error(message));
+                    self.error("expected a string key")
+                });
             }
             let key = self.string()?;
             self.skip_whitespace();
