@@ -291,6 +291,67 @@ mod tests {
     }
 
     #[test]
+    fn workspace_lock_file_lists_every_installed_copy() {
+        let content =
+            include_str!("fixtures/extract/monorepo-workspaces-lockfile-v3/package-lock.json");
+        let lock = parse("package-lock.json", content).unwrap();
+        let find = |key: &str| lock.packages.iter().find(|p| p.key.as_deref() == Some(key));
+        // 43 entries: the root and the two workspace links are left out.
+        assert_eq!(lock.packages.len(), 40);
+        assert!(find("node_modules/@acme/core").is_none());
+        let versions: Vec<&str> = lock.versions_of("minimatch").collect();
+        assert_eq!(versions, ["9.0.3", "3.1.2"]);
+        let nested = find("node_modules/glob/node_modules/brace-expansion").unwrap();
+        assert_eq!(
+            (nested.name.as_str(), nested.version.as_str()),
+            ("brace-expansion", "2.0.1")
+        );
+        assert_eq!(nested.dependencies, ["balanced-match"]);
+        assert!(nested.dev);
+        let member_copy = find("packages/cli/node_modules/chalk").unwrap();
+        assert_eq!(member_copy.version, "5.3.0");
+        assert!(!member_copy.dev);
+        let member = find("packages/cli").unwrap();
+        assert_eq!(member.source.as_deref(), Some("file:packages/cli"));
+        let scoped = find("node_modules/@types/node").unwrap();
+        assert_eq!(scoped.name, "@types/node");
+        assert_eq!(
+            scoped.source.as_deref(),
+            Some("https://registry.npmjs.org/@types/node/-/node-20.11.30.tgz")
+        );
+        let fsevents = find("node_modules/fsevents").unwrap();
+        assert!(!fsevents.dev);
+    }
+
+    #[test]
+    fn a_parent_lock_file_applies_only_to_its_workspace_members() {
+        let lock = parse(
+            "package-lock.json",
+            r#"{"lockfileVersion": 3, "packages": {
+                "node_modules/react": {"version": "18.2.0"},
+                "packages/app": {"name": "app", "version": "1.0.0"},
+                "packages/app/node_modules/react": {"version": "17.0.2"}
+            }}"#,
+        )
+        .unwrap();
+        let file = |path: &str| {
+            let content = r#"{"dependencies": {"react": "^18.0.0"}}"#;
+            super::super::extract::extract(path, content)
+                .unwrap()
+                .unwrap()
+        };
+        let mut member = file("packages/app/package.json");
+        apply(&mut member, &lock);
+        assert_eq!(member.deps[0].locked_version.as_deref(), Some("17.0.2"));
+        let mut root = file("package.json");
+        apply(&mut root, &lock);
+        assert_eq!(root.deps[0].locked_version.as_deref(), Some("18.2.0"));
+        let mut stranger = file("examples/demo/package.json");
+        apply(&mut stranger, &lock);
+        assert_eq!(stranger.deps[0].locked_version, None);
+    }
+
+    #[test]
     fn legacy_entries_build_install_paths_from_nesting() {
         let lock = parse(
             "package-lock.json",

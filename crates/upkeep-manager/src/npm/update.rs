@@ -78,3 +78,64 @@ fn check(content: &str, dep: &Dependency, span: Span, expected: &str) -> Result<
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::npm::extract::extract;
+
+    fn first_dep(content: &str) -> Dependency {
+        extract("package.json", content)
+            .unwrap()
+            .unwrap()
+            .deps
+            .remove(0)
+    }
+
+    #[test]
+    fn a_new_value_that_needs_escaping_is_escaped() {
+        let content = "{\"dependencies\": {\"a\": \"^1.0.0\"}}";
+        let change = DependencyChange {
+            new_value: Some("^1.0.0 || \"2\"".to_owned()),
+            new_digest: None,
+        };
+        let updated = update(content, &first_dep(content), &change).unwrap();
+        assert_eq!(updated, r#"{"dependencies": {"a": "^1.0.0 || \"2\""}}"#);
+        assert_eq!(
+            first_dep(&updated).current_value.as_deref(),
+            Some("^1.0.0 || \"2\"")
+        );
+    }
+
+    #[test]
+    fn an_alias_written_with_escapes_is_refused_rather_than_rewritten_whole() {
+        let content = r#"{"dependencies": {"a": "npm:b@\u005e1.0.0"}}"#;
+        let dep = first_dep(content);
+        assert_eq!(dep.current_value.as_deref(), Some("^1.0.0"));
+        let change = DependencyChange {
+            new_value: Some("^2.0.0".to_owned()),
+            new_digest: None,
+        };
+        assert!(matches!(
+            update(content, &dep, &change),
+            Err(UpdateError::Unsupported { .. })
+        ));
+    }
+
+    #[test]
+    fn package_manager_version_and_digest_change_together() {
+        let content = r#"{"packageManager": "pnpm@9.1.0+sha512.aaa"}"#;
+        let change = DependencyChange {
+            new_value: Some("9.1.4".to_owned()),
+            new_digest: Some("sha512.bbb".to_owned()),
+        };
+        let updated = update(content, &first_dep(content), &change).unwrap();
+        assert_eq!(updated, r#"{"packageManager": "pnpm@9.1.4+sha512.bbb"}"#);
+        let only_value = DependencyChange {
+            new_value: Some("9.1.4".to_owned()),
+            new_digest: None,
+        };
+        let kept = update(content, &first_dep(content), &only_value).unwrap();
+        assert_eq!(kept, r#"{"packageManager": "pnpm@9.1.4+sha512.aaa"}"#);
+    }
+}
