@@ -2,9 +2,9 @@
 //! `engines`, `volta` and `packageManager` — and the locked versions of
 //! `package-lock.json` / `npm-shrinkwrap.json`.
 //!
-//! Layout: [`json`] parses with byte spans (updates rewrite one string in place), [`spec`]
-//! and [`git`] say what a value means, [`extract`] walks the file and hands sections to
-//! [`overrides`] and [`tools`], [`lockfile`] reads lock files, [`update`] rewrites a value.
+//! Layout: `json` parses with byte spans (updates rewrite one string in place), `spec`
+//! and `git` say what a value means, `extract` walks the file and hands sections to
+//! `overrides` and `tools`, `lockfile` reads lock files, `update` rewrites a value.
 //! Names, dependency types and skip reasons are Renovate's.
 
 mod extract;
