@@ -140,6 +140,11 @@ pub struct PackageFile {
     pub lock_files: Vec<String>,
     /// Every dependency found, in file order (skipped ones included).
     pub deps: Vec<Dependency>,
+    /// What a manager learnt about the file beyond its dependencies and that later stages
+    /// need (Renovate's `managerData`), e.g. the npm package's name and workspace globs.
+    /// Its shape belongs to the manager that wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager_data: Option<serde_json::Value>,
 }
 
 impl PackageFile {
