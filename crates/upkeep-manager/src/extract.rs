@@ -212,9 +212,10 @@ impl LockFileCache {
                 LockFileState::Missing => continue,
                 LockFileState::Broken => return,
                 LockFileState::Parsed(lock_file) => {
-                    manager.apply_lock_file(package_file, lock_file);
-                    package_file.lock_files.push(key.0);
-                    return;
+                    if manager.apply_lock_file(package_file, lock_file) {
+                        package_file.lock_files.push(key.0);
+                        return;
+                    }
                 }
             }
         }

@@ -122,13 +122,15 @@ fn error_at(content: &str, span: Option<Range<usize>>, message: &str) -> Extract
     }
 }
 
-/// Gives every dependency that is looked up in a registry its locked version.
-pub(super) fn apply(package_file: &mut PackageFile, lock_file: &LockFile) {
+/// Gives every dependency that is looked up in a registry its locked version. The nearest
+/// `Cargo.lock` always governs a manifest (Cargo puts one lock at the workspace root).
+pub(super) fn apply(package_file: &mut PackageFile, lock_file: &LockFile) -> bool {
     for dep in &mut package_file.deps {
         if dep.skip_reason.is_none() {
             dep.locked_version = locked_version(dep, lock_file);
         }
     }
+    true
 }
 
 /// The highest version of `dep` in the lock file that its requirement accepts.

@@ -150,9 +150,9 @@ fn names(entry: &Value<'_>, sections: &[&str]) -> Vec<String> {
 }
 
 /// Gives the npm dependencies of `package_file` their `lockedVersion` from `lock_file`.
-pub(super) fn apply(package_file: &mut PackageFile, lock_file: &LockFile) {
+pub(super) fn apply(package_file: &mut PackageFile, lock_file: &LockFile) -> bool {
     let Some(member) = member_directory(&package_file.package_file, &lock_file.path) else {
-        return;
+        return false;
     };
     let by_key: HashMap<&str, &LockedPackage> = lock_file
         .packages
@@ -161,7 +161,7 @@ pub(super) fn apply(package_file: &mut PackageFile, lock_file: &LockFile) {
         .collect();
     if !member.is_empty() && !by_key.contains_key(member) {
         // A lock file further up that does not list this package as a workspace member.
-        return;
+        return false;
     }
     for dep in &mut package_file.deps {
         let installed = dep
@@ -181,6 +181,7 @@ pub(super) fn apply(package_file: &mut PackageFile, lock_file: &LockFile) {
             dep.locked_version = Some(package.version.clone());
         }
     }
+    true
 }
 
 /// The package file's directory relative to the lock file's (`""` when they share one);

@@ -58,8 +58,8 @@ impl Manager for Npm {
         lockfile::parse(lock_file, content)
     }
 
-    fn apply_lock_file(&self, package_file: &mut PackageFile, lock_file: &LockFile) {
-        lockfile::apply(package_file, lock_file);
+    fn apply_lock_file(&self, package_file: &mut PackageFile, lock_file: &LockFile) -> bool {
+        lockfile::apply(package_file, lock_file)
     }
 
     fn update(
