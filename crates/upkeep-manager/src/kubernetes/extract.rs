@@ -137,8 +137,8 @@ impl Walker<'_, '_> {
 /// The dependency for the image scalar `id`; `None` when the image is empty or not a
 /// scalar (nothing to update).
 fn image_scalar_dependency(stream: &YamlStream<'_>, id: NodeId) -> Option<Dependency> {
-    let value = stream.scalar(id)?.trim();
-    if value.is_empty() {
+    let value = stream.scalar(id)?;
+    if value.trim().is_empty() {
         return None;
     }
     let line = stream.node(id).line;
@@ -155,7 +155,7 @@ fn image_scalar_dependency(stream: &YamlStream<'_>, id: NodeId) -> Option<Depend
         None => {
             // a block scalar, escapes or line folding: the text as written is not the
             // value, so the tag cannot be replaced in place
-            let mut dep = image_dependency(value, 0, line);
+            let mut dep = image_dependency(value.trim(), 0, line);
             dep.location.value = None;
             dep.location.digest = None;
             dep.skip_reason.get_or_insert(SkipReason::UnsupportedValue);
