@@ -19,6 +19,10 @@ pub(super) fn extract(
     package_file: &str,
     content: &str,
 ) -> Result<Option<PackageFile>, ExtractError> {
+    // without the word `image` there is nothing to extract: skip parsing
+    if memchr::memmem::find(content.as_bytes(), b"image").is_none() {
+        return Ok(None);
+    }
     let stream = yaml::parse(content)?;
     let mut deps = Vec::new();
     let mut tokens = HashSet::new();
@@ -92,7 +96,7 @@ fn lookup(stream: &YamlStream<'_>, id: NodeId, key: &str) -> Option<NodeId> {
         if let Some(merge) = stream.get(mapping, "<<") {
             let merge = stream.resolve(merge);
             match stream.node(merge).kind {
-                NodeKind::Sequence(ref sources) => pending.extend(sources.iter().rev()),
+                NodeKind::Sequence(_) => pending.extend(stream.items(merge).iter().rev()),
                 _ => pending.push(merge),
             }
         }

@@ -1,7 +1,7 @@
 //! Extraction for `kubernetes`: container images of every manifest document.
 //!
-//! Flow: a cheap text check (`apiVersion` and `kind` must both occur) rejects most YAML
-//! files of a repository before any parsing; the YAML is then read with spans
+//! Flow: a cheap text check (`apiVersion`, `kind` and `image` must all occur) rejects
+//! most YAML files of a repository before any parsing; the YAML is then read with spans
 //! ([`crate::yaml`]), and each document whose root mapping has both `apiVersion` and
 //! `kind` is walked for container lists. A file without such a document is not a manifest
 //! (`Ok(None)`), nor is one whose documents hold no image.
@@ -51,11 +51,15 @@ pub(super) fn extract(
     Ok(Some(file))
 }
 
-/// Whether the text mentions both top-level keys a manifest needs (a necessary condition,
-/// checked without parsing).
+/// Whether the text mentions both top-level keys a manifest needs and an `image` (a
+/// necessary condition for a dependency, checked without parsing). Most YAML files of a
+/// repository, and most manifests (Services, ConfigMaps, RBAC), are thus never parsed; a
+/// malformed one is not reported either, as it could not have held an image.
 fn may_be_manifest(content: &str) -> bool {
     let bytes = content.as_bytes();
-    memmem::find(bytes, b"apiVersion").is_some() && memmem::find(bytes, b"kind").is_some()
+    ["apiVersion", "kind", "image"]
+        .iter()
+        .all(|word| memmem::find(bytes, word.as_bytes()).is_some())
 }
 
 fn is_go_template(content: &str) -> bool {
@@ -89,8 +93,8 @@ impl Walker<'_, '_> {
     fn walk(&mut self, id: NodeId) {
         let stream = self.stream;
         match &stream.node(id).kind {
-            NodeKind::Mapping(entries) => {
-                for &(key, value) in entries {
+            NodeKind::Mapping(_) => {
+                for &(key, value) in stream.entries(id) {
                     let list = stream
                         .scalar(key)
                         .and_then(|key| CONTAINER_LISTS.iter().find(|list| **list == key));
@@ -100,8 +104,8 @@ impl Walker<'_, '_> {
                     self.walk(value);
                 }
             }
-            NodeKind::Sequence(items) => {
-                for &item in items {
+            NodeKind::Sequence(_) => {
+                for &item in stream.items(id) {
                     self.walk(item);
                 }
             }
