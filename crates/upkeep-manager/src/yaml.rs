@@ -18,11 +18,15 @@
 //! - Aliases are kept as references to the anchored node, never expanded: a "billion
 //!   laughs" file stays as small in memory as its text. Aliases may point at an ancestor
 //!   (`&a [*a]`), so walkers that follow them must guard against cycles.
+//! - Children live in two flat lists (sequence items, mapping pairs) that each collection
+//!   indexes into, filled from scratch stacks when the collection ends: reading a file
+//!   costs no allocation per collection.
 //! - Collections nested deeper than [`MAX_DEPTH`] (by brackets or by indentation) are
 //!   refused with a position, so walkers may recurse over the tree.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use upkeep_types::Span;
@@ -39,8 +43,9 @@ pub type NodeId = usize;
 /// Every document of a YAML text, as one arena of nodes.
 #[derive(Debug)]
 pub struct YamlStream<'a> {
-    text: &'a str,
     nodes: Vec<Node<'a>>,
+    items: Vec<NodeId>,
+    pairs: Vec<(NodeId, NodeId)>,
     documents: Vec<NodeId>,
 }
 
@@ -64,14 +69,20 @@ pub enum NodeKind<'a> {
         value: Cow<'a, str>,
         /// Plain, quoted or block.
         style: ScalarStyle,
+        /// Where the value is written, when the text there is exactly the value.
+        location: Option<ScalarLocation>,
     },
-    /// A sequence's items, in order.
-    Sequence(Vec<NodeId>),
-    /// A mapping's key/value pairs, in order.
-    Mapping(Vec<(NodeId, NodeId)>),
+    /// A sequence; its items are read with [`YamlStream::items`].
+    Sequence(Children),
+    /// A mapping; its key/value pairs are read with [`YamlStream::entries`].
+    Mapping(Children),
     /// A reference to the anchored node it names.
     Alias(NodeId),
 }
+
+/// Where a collection's children are in the stream's flat lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Children(Range<usize>);
 
 /// Where a scalar's value is written in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +129,7 @@ impl<'a> YamlStream<'a> {
     /// The pairs of a mapping node (not following aliases); empty for other nodes.
     pub fn entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
         match &self.nodes[id].kind {
-            NodeKind::Mapping(entries) => entries,
+            NodeKind::Mapping(Children(range)) => &self.pairs[range.clone()],
             _ => &[],
         }
     }
@@ -126,7 +137,7 @@ impl<'a> YamlStream<'a> {
     /// The items of a sequence node (not following aliases); empty for other nodes.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
         match &self.nodes[id].kind {
-            NodeKind::Sequence(items) => items,
+            NodeKind::Sequence(Children(range)) => &self.items[range.clone()],
             _ => &[],
         }
     }
@@ -143,38 +154,49 @@ impl<'a> YamlStream<'a> {
     /// that replacing bytes inside it is a faithful edit). `None` for block scalars, escaped
     /// or line-folded quoted scalars, multi-line plain scalars and non-scalars.
     pub fn scalar_location(&self, id: NodeId) -> Option<ScalarLocation> {
-        let node = &self.nodes[id];
-        let NodeKind::Scalar { value, style } = &node.kind else {
-            return None;
-        };
-        let start = skip_properties(self.text, node.offset);
-        let quote = match style {
-            ScalarStyle::Plain => None,
-            ScalarStyle::SingleQuoted => Some(b'\''),
-            ScalarStyle::DoubleQuoted => Some(b'"'),
-            ScalarStyle::Literal | ScalarStyle::Folded => return None,
-        };
-        let bytes = self.text.as_bytes();
-        let value_start = match quote {
-            Some(quote) if bytes.get(start) == Some(&quote) => start + 1,
-            Some(_) => return None,
-            None => start,
-        };
-        let value_end = value_start + value.len();
-        if !self.text[value_start..].starts_with(value.as_ref()) {
-            return None;
+        match self.nodes[id].kind {
+            NodeKind::Scalar { location, .. } => location,
+            _ => None,
         }
-        if let Some(quote) = quote
-            && bytes.get(value_end) != Some(&quote)
-        {
-            return None;
-        }
-        let skipped_lines = memchr::memchr_iter(b'\n', &bytes[node.offset..value_start]).count();
-        Some(ScalarLocation {
-            span: Span::new(value_start, value_end),
-            line: node.line + u32::try_from(skipped_lines).unwrap_or(0),
-        })
     }
+}
+
+/// Where the value of a scalar whose event starts at byte `offset` on `line` is written,
+/// when the text there is exactly `value` (see [`YamlStream::scalar_location`]).
+fn locate_scalar(
+    text: &str,
+    offset: usize,
+    line: u32,
+    value: &str,
+    style: ScalarStyle,
+) -> Option<ScalarLocation> {
+    let start = skip_properties(text, offset);
+    let quote = match style {
+        ScalarStyle::Plain => None,
+        ScalarStyle::SingleQuoted => Some(b'\''),
+        ScalarStyle::DoubleQuoted => Some(b'"'),
+        ScalarStyle::Literal | ScalarStyle::Folded => return None,
+    };
+    let bytes = text.as_bytes();
+    let value_start = match quote {
+        Some(quote) if bytes.get(start) == Some(&quote) => start + 1,
+        Some(_) => return None,
+        None => start,
+    };
+    let value_end = value_start + value.len();
+    if text.get(value_start..value_end) != Some(value) {
+        return None;
+    }
+    if let Some(quote) = quote
+        && bytes.get(value_end) != Some(&quote)
+    {
+        return None;
+    }
+    let skipped_lines = memchr::memchr_iter(b'\n', &bytes[offset..value_start]).count();
+    Some(ScalarLocation {
+        span: Span::new(value_start, value_end),
+        line: line + u32::try_from(skipped_lines).unwrap_or(0),
+    })
 }
 
 /// The offset of the first byte after a node's `&anchor`/`!tag` properties and the
@@ -202,6 +224,9 @@ fn skip_properties(text: &str, mut offset: usize) -> usize {
 /// A collection being filled while its events arrive.
 struct Frame {
     id: NodeId,
+    is_mapping: bool,
+    /// Where this collection's children start on the builder's scratch stack.
+    scratch_start: usize,
     /// For a mapping: the key read, waiting for its value.
     pending_key: Option<NodeId>,
 }
@@ -211,6 +236,10 @@ struct Builder<'a> {
     text: &'a str,
     offsets: CharOffsets<'a>,
     nodes: Vec<Node<'a>>,
+    items: Vec<NodeId>,
+    pairs: Vec<(NodeId, NodeId)>,
+    scratch_items: Vec<NodeId>,
+    scratch_pairs: Vec<(NodeId, NodeId)>,
     documents: Vec<NodeId>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, NodeId>,
@@ -221,7 +250,12 @@ impl<'a> Builder<'a> {
         Builder {
             text,
             offsets: CharOffsets::new(text),
-            nodes: Vec::new(),
+            // about one node per eight bytes of typical YAML: avoids most regrowth
+            nodes: Vec::with_capacity(text.len() / 8),
+            items: Vec::new(),
+            pairs: Vec::new(),
+            scratch_items: Vec::new(),
+            scratch_pairs: Vec::new(),
             documents: Vec::new(),
             stack: Vec::new(),
             anchors: HashMap::new(),
@@ -236,7 +270,19 @@ impl<'a> Builder<'a> {
             let line = u32::try_from(span.start.line()).unwrap_or(u32::MAX);
             match event {
                 Event::Scalar(value, style, anchor, _) => {
-                    let id = self.push(NodeKind::Scalar { value, style }, offset, line, anchor);
+                    let location = locate_scalar(self.text, offset, line, &value, style);
+                    // borrow the text when it is the value: saphyr's string is freed at once
+                    // instead of living as long as the tree
+                    let value = match location {
+                        Some(location) => Cow::Borrowed(&self.text[location.span.range()]),
+                        None => value,
+                    };
+                    let kind = NodeKind::Scalar {
+                        value,
+                        style,
+                        location,
+                    };
+                    let id = self.push(kind, offset, line, anchor);
                     self.attach(id);
                 }
                 Event::Alias(anchor) => {
@@ -246,25 +292,22 @@ impl<'a> Builder<'a> {
                     let id = self.push(NodeKind::Alias(target), offset, line, 0);
                     self.attach(id);
                 }
-                Event::SequenceStart(anchor, _) => {
-                    self.open(NodeKind::Sequence(Vec::new()), offset, line, anchor)?;
-                }
-                Event::MappingStart(anchor, _) => {
-                    self.open(NodeKind::Mapping(Vec::new()), offset, line, anchor)?;
-                }
-                Event::SequenceEnd | Event::MappingEnd => {
-                    if let Some(frame) = self.stack.pop() {
-                        self.attach(frame.id);
-                    }
-                }
+                Event::SequenceStart(anchor, _) => self.open(false, offset, line, anchor)?,
+                Event::MappingStart(anchor, _) => self.open(true, offset, line, anchor)?,
+                Event::SequenceEnd | Event::MappingEnd => self.close(),
                 Event::StreamEnd => break,
                 Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => {}
-                Event::DocumentEnd => self.stack.clear(),
+                Event::DocumentEnd => {
+                    self.stack.clear();
+                    self.scratch_items.clear();
+                    self.scratch_pairs.clear();
+                }
             }
         }
         Ok(YamlStream {
-            text: self.text,
             nodes: self.nodes,
+            items: self.items,
+            pairs: self.pairs,
             documents: self.documents,
         })
     }
@@ -280,7 +323,7 @@ impl<'a> Builder<'a> {
 
     fn open(
         &mut self,
-        kind: NodeKind<'a>,
+        is_mapping: bool,
         offset: usize,
         line: u32,
         anchor: usize,
@@ -292,12 +335,39 @@ impl<'a> Builder<'a> {
                 offset,
             ));
         }
-        let id = self.push(kind, offset, line, anchor);
+        // the kind is a placeholder until `close` knows the children
+        let id = self.push(NodeKind::Sequence(Children(0..0)), offset, line, anchor);
+        let scratch_start = if is_mapping {
+            self.scratch_pairs.len()
+        } else {
+            self.scratch_items.len()
+        };
         self.stack.push(Frame {
             id,
+            is_mapping,
+            scratch_start,
             pending_key: None,
         });
         Ok(())
+    }
+
+    /// Moves the ending collection's children from the scratch stack to the flat lists.
+    fn close(&mut self) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        self.nodes[frame.id].kind = if frame.is_mapping {
+            let start = self.pairs.len();
+            self.pairs
+                .extend(self.scratch_pairs.drain(frame.scratch_start..));
+            NodeKind::Mapping(Children(start..self.pairs.len()))
+        } else {
+            let start = self.items.len();
+            self.items
+                .extend(self.scratch_items.drain(frame.scratch_start..));
+            NodeKind::Sequence(Children(start..self.items.len()))
+        };
+        self.attach(frame.id);
     }
 
     /// Adds a finished node to the collection being filled, or makes it a document root.
@@ -306,13 +376,12 @@ impl<'a> Builder<'a> {
             self.documents.push(child);
             return;
         };
-        match &mut self.nodes[frame.id].kind {
-            NodeKind::Sequence(items) => items.push(child),
-            NodeKind::Mapping(entries) => match frame.pending_key.take() {
-                Some(key) => entries.push((key, child)),
-                None => frame.pending_key = Some(child),
-            },
-            NodeKind::Scalar { .. } | NodeKind::Alias(_) => {}
+        if !frame.is_mapping {
+            self.scratch_items.push(child);
+        } else if let Some(key) = frame.pending_key.take() {
+            self.scratch_pairs.push((key, child));
+        } else {
+            frame.pending_key = Some(child);
         }
     }
 
@@ -372,31 +441,31 @@ impl<'a> CharOffsets<'a> {
 mod tests {
     use super::*;
 
-    fn value_location(stream: &YamlStream<'_>, key: &str) -> Option<(String, ScalarLocation)> {
+    /// The text at the value span of top-level `key`, and the location.
+    fn value_location(text: &str, key: &str) -> Option<(String, ScalarLocation)> {
+        let stream = parse(text).unwrap();
         let root = stream.documents()[0];
         let id = stream.get(root, key)?;
         let location = stream.scalar_location(id)?;
-        Some((stream.text[location.span.range()].to_owned(), location))
+        Some((text[location.span.range()].to_owned(), location))
     }
 
     #[test]
     fn spans_are_bytes_even_after_non_ascii_text_and_a_bom() {
         let text = "\u{feff}name: \"Zoë ü\"\nimage: 'ghcr.io/ö/app:1.0'\nother: ß:1 # é\n";
-        let stream = parse(text).unwrap();
-        let (written, location) = value_location(&stream, "image").unwrap();
+        let (written, location) = value_location(text, "image").unwrap();
         assert_eq!(written, "ghcr.io/ö/app:1.0");
         assert_eq!(location.line, 2);
-        assert_eq!(value_location(&stream, "other").unwrap().0, "ß:1");
-        assert_eq!(value_location(&stream, "name").unwrap().0, "Zoë ü");
+        assert_eq!(value_location(text, "other").unwrap().0, "ß:1");
+        assert_eq!(value_location(text, "name").unwrap().0, "Zoë ü");
     }
 
     #[test]
     fn value_span_skips_anchors_and_tags_and_stops_at_the_closing_quote() {
         let text = "a: &img !!str \"nginx:1.25\"  # pinned\nb: &x\n  redis:7\n";
-        let stream = parse(text).unwrap();
-        let (written, _) = value_location(&stream, "a").unwrap();
+        let (written, _) = value_location(text, "a").unwrap();
         assert_eq!(written, "nginx:1.25");
-        let (written, location) = value_location(&stream, "b").unwrap();
+        let (written, location) = value_location(text, "b").unwrap();
         assert_eq!(written, "redis:7");
         assert_eq!(location.line, 3);
     }
@@ -405,9 +474,8 @@ mod tests {
     fn values_written_differently_from_their_text_have_no_span() {
         let text =
             "a: \"ng\\x69nx\"\nb: 'it''s'\nc: |\n  nginx\nd: plain\n  folded\ne: \"x\n  y\"\n";
-        let stream = parse(text).unwrap();
         for key in ["a", "b", "c", "d", "e"] {
-            assert!(value_location(&stream, key).is_none(), "{key}");
+            assert!(value_location(text, key).is_none(), "{key}");
         }
     }
 
