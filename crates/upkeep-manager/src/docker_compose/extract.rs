@@ -79,15 +79,20 @@ fn services(stream: &YamlStream<'_>, root: NodeId) -> Vec<NodeId> {
         .collect()
 }
 
+/// How many mappings one lookup reads through merge keys. Real files merge one or two
+/// `x-` blocks; the bound keeps a file of thousands of services each merging long chains
+/// from costing services × chain length.
+const MAX_MERGED_MAPPINGS: usize = 64;
+
 /// The value of `key` in mapping `id`, or in the mappings it merges (`<<: *a` or
 /// `<<: [*a, *b]`, earlier sources winning, as YAML merge keys do). Iterative, and each
-/// mapping is read once, so chains and cycles of merges cost linear time.
+/// mapping is read at most once, so cycles of merges terminate.
 fn lookup(stream: &YamlStream<'_>, id: NodeId, key: &str) -> Option<NodeId> {
     let mut pending = vec![id];
     let mut visited = HashSet::new();
     while let Some(mapping) = pending.pop() {
         let mapping = stream.resolve(mapping);
-        if !visited.insert(mapping) {
+        if visited.len() == MAX_MERGED_MAPPINGS || !visited.insert(mapping) {
             continue;
         }
         if let Some(value) = stream.get(mapping, key) {
@@ -222,6 +227,24 @@ mod tests {
         let content = "web:\n  image: nginx:1.9\n  links: [db]\ndb:\n  image: mysql:5.7\n";
         assert_eq!(deps(content).len(), 2);
         assert!(deps("version: '3'\nweb:\n  image: nginx:1.9\n").is_empty());
+    }
+
+    #[test]
+    fn merge_chains_are_followed_to_a_bound() {
+        let mut content = "x0: &x0 {image: busybox:1.36}\n".to_owned();
+        for level in 1..100 {
+            content.push_str(&format!(
+                "x{level}: &x{level} {{<<: [*x{0}, *x{0}]}}\n",
+                level - 1
+            ));
+        }
+        content.push_str("services:\n  near: {<<: *x10}\n  far: {<<: *x99}\n");
+        let found = deps(&content);
+        assert_eq!(
+            found.len(),
+            1,
+            "only the service within the bound finds the image"
+        );
     }
 
     #[test]
