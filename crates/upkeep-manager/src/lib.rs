@@ -18,6 +18,7 @@ pub mod manager;
 pub mod registry;
 pub mod text;
 pub mod update;
+pub mod yaml;
 
 pub mod cargo;
 pub mod docker_compose;
