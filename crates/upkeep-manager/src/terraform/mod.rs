@@ -14,6 +14,7 @@ mod extract;
 mod extractors;
 mod hcl;
 mod lockfile;
+mod scan;
 mod source;
 mod update;
 
