@@ -159,6 +159,47 @@ mod tests {
         assert!(compared > 10);
     }
 
+    /// Mutated fixtures (bytes that matter to the scan inserted or deleted at pseudo-random
+    /// places): extraction never panics, and whenever both paths parse, they agree.
+    #[test]
+    fn mutated_files_never_panic_and_both_paths_agree() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/terraform/fixtures/extract/root_module_with_registry_modules/main.tf");
+        let original = std::fs::read_to_string(root).unwrap();
+        let alphabet = [
+            "\"", "{", "}", "\n", "#", "/*", "<<EOT\n", "EOT\n", "${", "\\", "é",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..300 {
+            let mut content = original.clone();
+            for _ in 0..1 + next() % 3 {
+                let mut at = (next() as usize) % content.len();
+                while !content.is_char_boundary(at) {
+                    at -= 1;
+                }
+                if next() % 2 == 0 {
+                    content.insert_str(at, alphabet[(next() as usize) % alphabet.len()]);
+                } else if let Some(character) = content[at..].chars().next() {
+                    content.replace_range(at..at + character.len_utf8(), "");
+                }
+            }
+            let _ = extract("main.tf", &content);
+            let lines = newlines(&content);
+            if let (Ok(whole), Some(fast)) = (
+                extract_whole(&content, 0, &lines, Flavor::Terraform),
+                extract_pieces(&content, 0, &lines, Flavor::Terraform),
+            ) {
+                assert_eq!(fast, whole, "{content}");
+            }
+        }
+    }
+
     #[test]
     fn a_syntax_error_outside_the_scanned_blocks_does_not_hide_dependencies() {
         let content = "resource \"a\" \"b\" {\n  x = 1 +\n}\nterraform {\n  required_version = \">= 1.0\"\n}\n";

@@ -113,9 +113,9 @@ pub(super) fn top_level_blocks(text: &str) -> Option<Vec<ScannedBlock>> {
                         return None;
                     }
                     statement.start = Some(index);
-                    statement.interesting = starts_interesting_block(&text[index..]);
+                    statement.interesting = text.get(index..).is_some_and(starts_interesting_block);
                 } else if stack.len() == 1 && statement.interesting && statement.member.is_none() {
-                    statement.member = Some((index, is_kept_member(&text[index..])));
+                    statement.member = Some((index, text.get(index..).is_some_and(is_kept_member)));
                 }
                 match byte {
                     b'"' => stack.push(Frame::String),
