@@ -201,6 +201,25 @@ mod tests {
     }
 
     #[test]
+    fn lines_and_spans_point_at_the_values_in_the_original_text() {
+        let content = "\u{feff}resource \"a\" \"b\" {\n  tags = {}\n}\n\nterraform {\n  required_version = \">= 1.0\"\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = \"~> 5.0\"\n    }\n  }\n}\n\nmodule \"vpc\" {\n  source  = \"terraform-aws-modules/vpc/aws\"\n  name    = \"x\"\n  version = \"5.4.0\"\n}\n\nmodule \"git\" {\n  source = \"git::https://example.com/m.git?ref=v1\"\n}\n";
+        let deps = extract("main.tf", content).unwrap().unwrap().deps;
+        let found: Vec<(u32, &str)> = deps
+            .iter()
+            .map(|dep| {
+                (
+                    dep.location.line,
+                    &content[dep.location.value.unwrap().range()],
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [(6, ">= 1.0"), (10, "~> 5.0"), (18, "5.4.0"), (22, "v1")]
+        );
+    }
+
+    #[test]
     fn a_syntax_error_outside_the_scanned_blocks_does_not_hide_dependencies() {
         let content = "resource \"a\" \"b\" {\n  x = 1 +\n}\nterraform {\n  required_version = \">= 1.0\"\n}\n";
         let file = extract("main.tf", content).unwrap().unwrap();

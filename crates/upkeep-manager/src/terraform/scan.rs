@@ -1,18 +1,20 @@
-//! A lexical pre-pass that finds the top-level blocks this manager reads, so that only they
-//! are handed to hcl-edit.
+//! A lexical pre-pass that finds the parts of a file that can hold dependencies, so that
+//! only they are handed to hcl-edit.
 //!
-//! Why: hcl-edit builds a full, decor-preserving tree at roughly 75 ns per byte, and most of
-//! a real `.tf` file is resources, data sources and locals that hold no dependency. The scan
-//! walks the bytes once with an explicit stack (strings, `${…}`/`%{…}` templates, heredocs,
-//! comments, brackets) and returns the byte range of every top-level `terraform`, `provider`
-//! and `module` block.
+//! Why: hcl-edit builds a full, decor-preserving tree at tens of nanoseconds per byte, and
+//! most of a real `.tf` file is resources, data sources, locals and module inputs that hold
+//! no dependency. The scan walks the bytes once with an explicit stack (strings,
+//! `${…}`/`%{…}` templates, heredocs, comments, brackets) and returns every top-level
+//! `terraform`, `provider` and `module` block, with the members inside it that cannot hold
+//! a dependency (anything but `source`, `version`, `required_version`,
+//! `required_providers`) marked for leaving out.
 //!
 //! The scan never decides anything on its own: when it meets something it does not
-//! understand (unbalanced brackets, an unterminated string or heredoc, too deep nesting) it
-//! returns `None`, and the caller parses the whole file with hcl-edit, which either succeeds
-//! or reports the precise error. A range that hcl-edit cannot parse is treated the same way.
-//! Syntax errors inside blocks the scan skips are therefore not reported; such files are
-//! still extracted.
+//! understand (unbalanced brackets, an unterminated string or heredoc, a statement that does
+//! not start with an identifier, too deep nesting) it returns `None`, and the caller parses
+//! the whole file with hcl-edit, which either succeeds or reports the precise error. Pieces
+//! that hcl-edit cannot parse are treated the same way. Syntax errors inside the parts the
+//! scan leaves out are therefore not reported; such files are still extracted.
 
 use std::ops::Range;
 
