@@ -113,7 +113,7 @@ fn locked_versions_come_from_the_lock_files() {
     );
     assert_eq!(locked("npm", "services/web/package.json", "vite"), "4.4.11");
     assert_eq!(
-        locked("terraform", "infra/versions.tf", "hashicorp/aws"),
+        locked("terraform", "infra/versions.tf", "aws"),
         "5.21.0"
     );
 }

@@ -138,7 +138,10 @@ fn claimed_paths<'p>(manager: &'static dyn Manager, paths: &'p [String]) -> Vec<
     paths
         .iter()
         .map(String::as_str)
-        .filter(|path| managers_for_path(path).any(|other| std::ptr::addr_eq(other, manager)))
+        // managers are zero-sized: compare ids, not addresses
+        .filter(|path| {
+            managers_for_path(path).any(|other| other.metadata().id == manager.metadata().id)
+        })
         .collect()
 }
 
@@ -341,5 +344,44 @@ impl LockFileCache {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repository() -> MemoryFiles {
+        let mut files = MemoryFiles::new();
+        files.insert("Cargo.toml", "[dependencies]\nserde = \"1\"\n");
+        files.insert("Cargo.lock", "version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n");
+        files.insert(
+            "web/package.json",
+            r#"{"dependencies": {"react": "^18.0.0"}}"#,
+        );
+        files.insert("broken/package.json", "{");
+        files.insert("ci.yml", "on: push\njobs: {}\n");
+        files.insert("compose.yaml", "services:\n  db:\n    image: postgres:16\n");
+        files.insert("README.md", "# not a manifest\n");
+        files
+    }
+
+    #[test]
+    fn streaming_report_serialises_exactly_like_the_collected_report() {
+        let files = repository();
+        let paths = files.paths();
+        let collected = serde_json::to_value(extract_files(&files, &paths)).unwrap();
+        let streaming = StreamingReport::new(&files, &paths);
+        let streamed = serde_json::to_value(&streaming).unwrap();
+        assert_eq!(streamed, collected);
+        assert_eq!(streaming.error_count(), 1);
+        // each file is claimed only by its own managers
+        let managers: Vec<&String> = collected["packageFiles"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(managers, ["cargo", "docker-compose", "npm"]);
+        assert_eq!(collected["errors"][0]["packageFile"], "broken/package.json");
     }
 }

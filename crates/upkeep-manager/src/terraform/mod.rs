@@ -57,8 +57,10 @@ impl Manager for Terraform {
         lockfile::parse(lock_file, content)
     }
 
-    fn apply_lock_file(&self, package_file: &mut PackageFile, lock_file: &LockFile) {
+    fn apply_lock_file(&self, package_file: &mut PackageFile, lock_file: &LockFile) -> bool {
         lockfile::apply(package_file, lock_file);
+        // `.terraform.lock.hcl` sits in the module's own directory: it always governs it
+        true
     }
 
     fn update(
