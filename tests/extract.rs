@@ -112,10 +112,7 @@ fn locked_versions_come_from_the_lock_files() {
         "0.4.4"
     );
     assert_eq!(locked("npm", "services/web/package.json", "vite"), "4.4.11");
-    assert_eq!(
-        locked("terraform", "infra/versions.tf", "aws"),
-        "5.21.0"
-    );
+    assert_eq!(locked("terraform", "infra/versions.tf", "aws"), "5.21.0");
 }
 
 #[test]
