@@ -416,6 +416,7 @@ async fn a_refused_connection_fails_fast_once_and_marks_the_host_down() {
     );
     assert!(error.is_host_failure());
     assert!(error.to_string().contains(&format!("`{host}`")), "{error}");
+    assert!(error.to_string().contains("Connection refused"), "{error}");
     assert_eq!(
         client.stats().host(&host).requests,
         2,
