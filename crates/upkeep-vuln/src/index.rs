@@ -7,7 +7,10 @@
 //! list once. Queries afterwards are a hash lookup plus comparisons of parsed versions.
 //!
 //! A record that cannot be used is reported in the [`LoadReport`] with its source and
-//! reason, and the others load: one bad file in a dump must not hide the rest. The
+//! reason, and the others load: one bad file in a dump must not hide the rest. Within
+//! a record, an `affected[]` entry whose versions do not parse is reported and dropped
+//! while the record's other packages still match (a record naming ten packages should
+//! not lose nine to one typo). The
 //! offline database and (later) the OSV API client feed the same builder, so both give
 //! identical advisories.
 //!
@@ -137,19 +140,19 @@ impl IndexBuilder {
             self.report.withdrawn += 1;
             return;
         }
-        let slim = match slim_record(&record) {
-            Ok(slim) => slim,
-            Err(reason) => {
-                self.report.errors.push(RecordError {
-                    source: source.to_owned(),
-                    id: Some(record.id),
-                    reason,
-                });
-                return;
-            }
-        };
+        let (slim, entry_errors) = slim_record(&record);
+        let broken = !entry_errors.is_empty();
+        self.report
+            .errors
+            .extend(entry_errors.into_iter().map(|reason| RecordError {
+                source: source.to_owned(),
+                id: Some(record.id.clone()),
+                reason,
+            }));
         if slim.packages.is_empty() {
-            self.report.other_ecosystems += 1;
+            if !broken {
+                self.report.other_ecosystems += 1;
+            }
             return;
         }
         match self.by_id.get(&slim.id) {
@@ -203,9 +206,11 @@ impl IndexBuilder {
     }
 }
 
-fn slim_record(record: &Vulnerability) -> Result<SlimRecord, String> {
+/// The slim record, and the reasons its unusable `affected[]` entries were dropped.
+fn slim_record(record: &Vulnerability) -> (SlimRecord, Vec<String>) {
     let malicious = record.id.starts_with("MAL-") || record.cwe_ids().any(|cwe| cwe == "CWE-506");
     let mut packages = Vec::new();
+    let mut errors = Vec::new();
     for (index, affected) in record.affected.iter().enumerate() {
         let Some(package) = &affected.package else {
             continue;
@@ -213,13 +218,16 @@ fn slim_record(record: &Vulnerability) -> Result<SlimRecord, String> {
         let Some(ecosystem) = Ecosystem::from_osv_name(&package.ecosystem) else {
             continue;
         };
-        let compiled =
-            AffectedVersions::compile(affected, ecosystem, malicious).map_err(|reason| {
-                format!(
-                    "affected[{index}] ({} `{}`) {reason}",
+        let compiled = match AffectedVersions::compile(affected, ecosystem, malicious) {
+            Ok(compiled) => compiled,
+            Err(reason) => {
+                errors.push(format!(
+                    "affected[{index}] ({} `{}`) skipped: {reason}",
                     package.ecosystem, package.name
-                )
-            })?;
+                ));
+                continue;
+            }
+        };
         packages.push(PackageEntry {
             ecosystem,
             name: package.name.clone(),
@@ -249,7 +257,7 @@ fn slim_record(record: &Vulnerability) -> Result<SlimRecord, String> {
                 .and_then(|details| details.lines().find(|line| !line.trim().is_empty()))
         })
         .map(|summary| summary.trim().to_owned());
-    Ok(SlimRecord {
+    let slim = SlimRecord {
         id: record.id.clone(),
         modified: record.modified.clone(),
         aliases: record.aliases.clone(),
@@ -257,7 +265,8 @@ fn slim_record(record: &Vulnerability) -> Result<SlimRecord, String> {
         url,
         malicious,
         packages,
-    })
+    };
+    (slim, errors)
 }
 
 /// The alias group of every record: records whose ids and aliases connect share one

@@ -580,3 +580,26 @@ fn write_zip(path: &Path, dir: &Path) {
     }
     writer.finish().unwrap();
 }
+
+#[test]
+fn one_broken_package_entry_does_not_hide_the_others() {
+    let mut builder = IndexBuilder::new();
+    let json = r#"{"id": "GHSA-test-part", "modified": "2024-01-01T00:00:00Z", "affected": [
+        {"package": {"ecosystem": "npm", "name": "good"},
+         "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0.0"}]}]},
+        {"package": {"ecosystem": "npm", "name": "bad"},
+         "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "one"}]}]},
+        {"package": {"ecosystem": "PyPI", "name": "elsewhere"},
+         "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0"}]}]}]}"#;
+    builder.add_json("part.json", json.as_bytes());
+    let (index, report) = builder.finish();
+    assert_eq!(report.records, 1);
+    assert_eq!(report.errors.len(), 1);
+    assert_eq!(
+        report.errors[0].to_string(),
+        "`part.json` (`GHSA-test-part`): affected[1] (npm `bad`) skipped: \
+         range 0: `fixed` version `one` is not a valid npm version"
+    );
+    assert_eq!(index.advisories(npm(), "good").len(), 1);
+    assert!(index.advisories(npm(), "bad").is_empty());
+}
