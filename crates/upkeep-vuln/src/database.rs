@@ -1,4 +1,4 @@
-//! [`VulnerabilityDatabase`]: where advisories come from, behind one trait the worker
+//! [`VulnerabilitySource`]: where advisories come from, behind one trait the worker
 //! calls — the offline database today, the OSV API client next.
 //!
 //! The shape follows the OSV API so that the client is a plain implementation: one
@@ -9,7 +9,7 @@
 //! version, not only the current one, and [`Advisory::affects`] answers that locally.
 //!
 //! The method returns a boxed future so the trait stays object-safe
-//! (`Arc<dyn VulnerabilityDatabase>` in the worker) without an async runtime
+//! (`Arc<dyn VulnerabilitySource>` in the worker) without an async runtime
 //! dependency here; the offline database answers with a ready future. An error means
 //! the data is *unavailable* — callers must report it so, never as "no
 //! vulnerabilities".
@@ -57,7 +57,7 @@ pub enum DatabaseError {
     /// response); the affected ecosystems are reported as unavailable.
     #[error("vulnerability data from `{source_name}` is unavailable: {reason}")]
     Unavailable {
-        /// The database, as [`VulnerabilityDatabase::name`] gives it.
+        /// The database, as [`VulnerabilitySource::name`] gives it.
         source_name: String,
         /// What went wrong.
         reason: String,
@@ -65,7 +65,7 @@ pub enum DatabaseError {
 }
 
 /// A source of OSV advisories.
-pub trait VulnerabilityDatabase: Send + Sync {
+pub trait VulnerabilitySource: Send + Sync {
     /// A name for logs and reports (`offline OSV database `/srv/osv``).
     fn name(&self) -> String;
 

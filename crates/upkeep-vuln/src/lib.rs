@@ -14,7 +14,7 @@
 //! - [`IndexBuilder`] parses each record once, compiles each `affected[]` entry into
 //!   parsed versions ([`AffectedVersions`], the OSV evaluation algorithm) and joins
 //!   GHSA/CVE/RUSTSEC duplicates into one [`Advisory`] per package;
-//! - [`VulnerabilityDatabase`] is the trait the worker calls; [`OfflineDatabase`]
+//! - [`VulnerabilitySource`] is the trait the worker calls; [`OfflineDatabase`]
 //!   implements it from a directory or an OSV `all.zip` dump, the OSV API client will
 //!   implement it next;
 //! - [`decision`] holds the pure rules the lookup and audit apply: never propose an
@@ -40,7 +40,7 @@ pub mod osv;
 pub mod severity;
 
 pub use advisory::Advisory;
-pub use database::{BoxFuture, DatabaseError, PackageQuery, VulnerabilityDatabase};
+pub use database::{BoxFuture, DatabaseError, PackageQuery, VulnerabilitySource};
 pub use ecosystem::{ECOSYSTEMS, Ecosystem};
 pub use index::{AdvisoryIndex, IndexBuilder, InvalidVersion, LoadReport, RecordError};
 pub use matcher::AffectedVersions;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::advisory::Advisory;
-use crate::database::{BoxFuture, DatabaseError, PackageQuery, VulnerabilityDatabase};
+use crate::database::{BoxFuture, DatabaseError, PackageQuery, VulnerabilitySource};
 use crate::index::{AdvisoryIndex, IndexBuilder, LoadReport};
 
 /// OSV records loaded from a directory or a zip dump.
@@ -63,7 +63,7 @@ impl OfflineDatabase {
     }
 }
 
-impl VulnerabilityDatabase for OfflineDatabase {
+impl VulnerabilitySource for OfflineDatabase {
     fn name(&self) -> String {
         format!("offline OSV database `{}`", self.path.display())
     }

@@ -10,7 +10,7 @@ use upkeep_versioning::Version;
 use upkeep_vuln::decision::{self, NoFix};
 use upkeep_vuln::{
     Advisory, Ecosystem, IndexBuilder, OfflineDatabase, PackageQuery, SeverityLabel,
-    SeveritySource, VulnerabilityDatabase,
+    SeveritySource, VulnerabilitySource,
 };
 
 fn fixtures(sub: &str) -> PathBuf {
@@ -520,7 +520,7 @@ fn invalid_query_version_is_an_error() {
 
 #[test]
 fn the_database_trait_answers_per_package_in_query_order() {
-    let db: Arc<dyn VulnerabilityDatabase> = Arc::new(records());
+    let db: Arc<dyn VulnerabilitySource> = Arc::new(records());
     let queries = [
         PackageQuery {
             ecosystem: npm(),
