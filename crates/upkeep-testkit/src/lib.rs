@@ -1,0 +1,48 @@
+//! Test harness for upkeep: real registries on loopback.
+//!
+//! Every server here is a struct that starts on a free `127.0.0.1` port, keeps its
+//! files in a temporary directory, and stops when dropped (child processes are killed,
+//! in-process servers shut down). Readiness is polled, never slept for. Nothing here
+//! reaches beyond loopback.
+//!
+//! - [`OciRegistry`]: Debian's `docker-registry` (CNCF distribution 2.8), anonymous,
+//!   with basic auth, or with token auth served by an in-process token server.
+//! - [`Verdaccio`]: the npm registry verdaccio, with packages published over HTTP.
+//! - [`StaticRegistry`]: an in-process HTTP server for fixed files (ETag, 304, added
+//!   latency, request counters), with [`SparseIndex`] (crates) and
+//!   [`TerraformRegistry`] built on it.
+//! - [`GitRemote`]: bare git repositories with lightweight and annotated tags.
+//!
+//! The API is synchronous and can be called from plain `#[test]`s and from inside
+//! `#[tokio::test]`s alike: in-process servers and the harness's own HTTP calls run on a
+//! background runtime owned by this crate, so a test that blocks (say, on a `cargo`
+//! child process) never starves them.
+//!
+//! Servers that need installed binaries (`docker-registry`, `htpasswd`, `openssl`,
+//! `git`, verdaccio under `tools/verdaccio`) panic with a message naming
+//! `scripts/setup-test-env.sh` when they are missing.
+
+mod digest;
+mod git;
+mod process;
+mod runtime;
+mod sparse;
+mod static_registry;
+mod terraform;
+
+pub use digest::{sha256_digest, sha256_hex};
+pub use git::GitRemote;
+pub use sparse::{IndexDep, IndexEntry, SparseIndex};
+pub use static_registry::{Counters, StaticRegistry};
+pub use terraform::{TerraformModuleVersion, TerraformProviderVersion, TerraformRegistry};
+
+/// The command that installs everything the servers here need.
+pub const SETUP_COMMAND: &str = "bash scripts/setup-test-env.sh";
+
+/// The workspace root (where `scripts/` and `tools/` live).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
