@@ -24,6 +24,8 @@
 
 mod digest;
 mod git;
+mod jwt;
+mod oci;
 mod process;
 mod runtime;
 mod sparse;
@@ -32,6 +34,7 @@ mod terraform;
 
 pub use digest::{sha256_digest, sha256_hex};
 pub use git::GitRemote;
+pub use oci::{MANIFEST_ACCEPT, OciAuth, OciRegistry, TOKEN_SERVICE};
 pub use sparse::{IndexDep, IndexEntry, SparseIndex};
 pub use static_registry::{Counters, StaticRegistry};
 pub use terraform::{TerraformModuleVersion, TerraformProviderVersion, TerraformRegistry};

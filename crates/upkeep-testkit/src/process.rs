@@ -1,4 +1,3 @@
-#![allow(dead_code)] // TEMP: used by the process-backed servers
 //! Child processes: finding binaries, free ports, readiness polling, kill on drop.
 
 use std::path::{Path, PathBuf};
@@ -15,15 +14,6 @@ pub(crate) fn require_binary(name: &str) -> PathBuf {
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
         .unwrap_or_else(|| missing(name))
-}
-
-/// Checks that a binary exists at `path`, or panics naming the setup script.
-pub(crate) fn require_file(path: &Path) -> PathBuf {
-    if path.is_file() {
-        path.to_path_buf()
-    } else {
-        missing(&path.display().to_string())
-    }
 }
 
 fn missing(what: &str) -> ! {

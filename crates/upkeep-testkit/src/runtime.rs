@@ -1,4 +1,3 @@
-#![allow(dead_code)] // TEMP: used by the process-backed servers
 //! The background runtime that runs in-process servers and the harness's HTTP calls.
 //!
 //! One multi-threaded tokio runtime lives for the whole test process. Synchronous
