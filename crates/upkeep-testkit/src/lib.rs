@@ -25,6 +25,7 @@
 mod digest;
 mod git;
 mod jwt;
+mod npm;
 mod oci;
 mod process;
 mod runtime;
@@ -34,6 +35,7 @@ mod terraform;
 
 pub use digest::{sha256_digest, sha256_hex};
 pub use git::GitRemote;
+pub use npm::{NpmVersion, Verdaccio, package_path};
 pub use oci::{MANIFEST_ACCEPT, OciAuth, OciRegistry, TOKEN_SERVICE};
 pub use sparse::{IndexDep, IndexEntry, SparseIndex};
 pub use static_registry::{Counters, StaticRegistry};

@@ -16,6 +16,15 @@ pub(crate) fn require_binary(name: &str) -> PathBuf {
         .unwrap_or_else(|| missing(name))
 }
 
+/// Checks that a binary exists at `path`, or panics naming the setup script.
+pub(crate) fn require_file(path: &Path) -> PathBuf {
+    if path.is_file() {
+        path.to_path_buf()
+    } else {
+        missing(&path.display().to_string())
+    }
+}
+
 fn missing(what: &str) -> ! {
     panic!(
         "`{what}` is not installed; run `{}` from the repository root first",
