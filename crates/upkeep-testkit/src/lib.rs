@@ -18,6 +18,25 @@
 //! background runtime owned by this crate, so a test that blocks (say, on a `cargo`
 //! child process) never starves them.
 //!
+//! ```no_run
+//! use upkeep_testkit::{OciAuth, OciRegistry, SparseIndex, Verdaccio, NpmVersion};
+//!
+//! let oci = OciRegistry::start(OciAuth::Token);
+//! let digest = oci.push_index("library/nginx", "1.27.0", "2024-05-29T00:00:00Z");
+//! let (user, password) = oci.credentials().unwrap();
+//! // look up `{oci.host()}/library/nginx` with those credentials …
+//!
+//! let npm = Verdaccio::start();
+//! npm.publish(&NpmVersion::new("@acme/widget", "2.0.0-rc.1").tag("next"));
+//! std::fs::write("/tmp/x/.npmrc", npm.npmrc()).unwrap();
+//!
+//! let crates = SparseIndex::start();
+//! crates.add_versions("serde", &["1.0.0", "1.0.210"]);
+//! crates.registry().set_latency(std::time::Duration::from_millis(20));
+//! // `[registries.local] index = "{crates.index_url()}"`; afterwards
+//! // `crates.registry().counters()` tells how many requests each file got.
+//! ```
+//!
 //! Servers that need installed binaries (`docker-registry`, `htpasswd`, `openssl`,
 //! `git`, verdaccio under `tools/verdaccio`) panic with a message naming
 //! `scripts/setup-test-env.sh` when they are missing.

@@ -102,8 +102,9 @@ pub fn package_path(name: &str) -> String {
 pub struct Verdaccio {
     port: u16,
     token: String,
-    dir: tempfile::TempDir,
+    // Fields drop in order: the process goes before its directory.
     _child: ChildGuard,
+    dir: tempfile::TempDir,
 }
 
 impl Verdaccio {
@@ -132,8 +133,8 @@ impl Verdaccio {
                 let mut v = Verdaccio {
                     port,
                     token: String::new(),
-                    dir,
                     _child: child,
+                    dir,
                 };
                 v.token = v.add_user(Self::USER, Self::PASSWORD);
                 return v;

@@ -79,6 +79,7 @@ pub struct OciRegistry {
     token: Option<TokenServer>,
     pushed_blobs: Mutex<HashSet<(String, String)>>,
     push_tokens: Mutex<HashMap<String, (Instant, String)>>,
+    // Fields drop in order: the process goes before its directory.
     _child: ChildGuard,
     _dir: tempfile::TempDir,
 }
@@ -227,6 +228,14 @@ impl OciRegistry {
     pub fn push_image(&self, name: &str, tag: &str, created: &str) -> String {
         let manifest = self.platform_manifest(name, tag, created, "amd64", false);
         self.put_manifest(name, tag, OCI_MANIFEST, manifest)
+    }
+
+    /// Pushes single-platform images for many `(tag, created)` pairs; returns their
+    /// digests in order.
+    pub fn push_images(&self, name: &str, tags: &[(&str, &str)]) -> Vec<String> {
+        tags.iter()
+            .map(|(tag, created)| self.push_image(name, tag, created))
+            .collect()
     }
 
     /// Like [`OciRegistry::push_image`] with Docker v2 schema 2 media types.

@@ -130,3 +130,12 @@ pub(crate) fn http_answers(url: &str) -> bool {
             .is_ok()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[should_panic(expected = "run `bash scripts/setup-test-env.sh`")]
+    fn missing_binaries_name_the_setup_script() {
+        super::require_binary("upkeep-testkit-no-such-binary");
+    }
+}
