@@ -1,0 +1,3 @@
+//! packageRules: matching dependencies and merging the settings of matching rules.
+
+pub mod matchers;
