@@ -51,9 +51,11 @@ fn migrate_object(
                 Value::Array(items) => items,
                 other => vec![other],
             };
-            for manager in &mut managers {
+            for (i, manager) in managers.iter_mut().enumerate() {
                 if let Value::Object(m) = manager {
                     m.entry("customType").or_insert_with(|| json!("regex"));
+                    let manager_path = join_index(&join_key(path, "regexManagers"), i);
+                    migrate_object(m, &manager_path, Context::CustomManager, out);
                 }
             }
             let existing = map.entry("customManagers").or_insert_with(|| json!([]));

@@ -37,8 +37,7 @@ impl Document {
     /// Returns the document and warnings (a `.json` file that is not strict JSON).
     pub fn parse(file: &str, text: &str) -> Result<(Document, Vec<Diagnostic>), Diagnostic> {
         let mut warnings = Vec::new();
-        let parsed = match parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default())
-        {
+        let parsed = match parse_to_ast(text, &CollectOptions::default(), &lenient()) {
             Ok(parsed) => parsed,
             Err(error) => {
                 let diagnostic = Diagnostic::error(
@@ -171,6 +170,14 @@ pub(crate) fn parent_path(path: &str) -> &str {
     }
 }
 
+/// JSON5's leniency; missing commas are not JSON5 and stay errors.
+fn lenient() -> ParseOptions {
+    ParseOptions {
+        allow_missing_commas: false,
+        ..ParseOptions::default()
+    }
+}
+
 fn strict() -> ParseOptions {
     ParseOptions {
         allow_comments: false,
@@ -269,7 +276,7 @@ mod tests {
         let error =
             Document::parse("renovate.json", "{\n  \"labels\": [\"a\"\n  \"x\": 1\n}").unwrap_err();
         assert_eq!(error.kind, DiagnosticKind::Syntax);
-        assert_eq!((error.line, error.column), (Some(3), Some(6)));
+        assert_eq!((error.line, error.column), (Some(2), Some(17)));
     }
 
     #[test]

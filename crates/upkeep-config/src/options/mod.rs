@@ -66,6 +66,8 @@ impl Places {
     pub const RULE: Places = Places(4);
     /// A matcher: only inside a packageRule.
     pub const MATCHER: Places = Places(8);
+    /// Inside a manager object (`npm`, `cargo`…) only.
+    pub const MANAGER: Places = Places(16);
     /// Global and repository.
     pub const GLOBAL_REPOSITORY: Places = Places(1 | 2);
     /// Global, repository and packageRules.
@@ -203,6 +205,20 @@ impl OptionDef {
         self.places == Places::GLOBAL
     }
 }
+
+/// The per-manager objects (`npm: {…}`); they also accept `managerFilePatterns`.
+pub const MANAGER_OBJECTS: &[&str] = &[
+    "npm",
+    "cargo",
+    "dockerfile",
+    "terraform",
+    "docker-compose",
+    "kubernetes",
+    "github-actions",
+];
+
+/// The per-update-type objects (`major: {…}`), by Renovate update type.
+pub const UPDATE_TYPE_OBJECTS: &[&str] = &["major", "minor", "patch", "pin", "digest", "pinDigest"];
 
 /// Looks an option up by name in the main table.
 pub fn find(name: &str) -> Option<&'static OptionDef> {

@@ -12,6 +12,7 @@ const G: Places = Places::GLOBAL;
 const GR: Places = Places::GLOBAL_REPOSITORY;
 const ALL: Places = Places::EVERYWHERE;
 const M: Places = Places::MATCHER;
+const MGR: Places = Places::MANAGER;
 
 const RANGE_STRATEGIES: &[&str] = &[
     "auto",
@@ -143,25 +144,25 @@ pub static OPTIONS: &[O] = &[
     )
     .nullable(),
     // Per-update-type and per-manager settings.
-    O::new("major", Object, ALL, "{}", "Settings for major updates")
+    O::new("major", Object, GR, "{}", "Settings for major updates")
         .mergeable()
         .children(Settings),
-    O::new("minor", Object, ALL, "{}", "Settings for minor updates")
+    O::new("minor", Object, GR, "{}", "Settings for minor updates")
         .mergeable()
         .children(Settings),
-    O::new("patch", Object, ALL, "{}", "Settings for patch updates")
+    O::new("patch", Object, GR, "{}", "Settings for patch updates")
         .mergeable()
         .children(Settings),
-    O::new("pin", Object, ALL, "{}", "Settings for pinning updates")
+    O::new("pin", Object, GR, "{}", "Settings for pinning updates")
         .mergeable()
         .children(Settings),
-    O::new("digest", Object, ALL, "{}", "Settings for digest updates")
+    O::new("digest", Object, GR, "{}", "Settings for digest updates")
         .mergeable()
         .children(Settings),
     O::new(
         "pinDigest",
         Object,
-        ALL,
+        GR,
         "{}",
         "Settings for digest-pinning updates",
     )
@@ -239,7 +240,7 @@ pub static OPTIONS: &[O] = &[
     O::new(
         "managerFilePatterns",
         StringList,
-        ALL,
+        MGR,
         "",
         "Files a manager owns (globs or /regex/)",
     )
@@ -868,7 +869,7 @@ pub static CUSTOM_MANAGER_OPTIONS: &[O] = &[
     O::new(
         "managerFilePatterns",
         StringList,
-        ALL,
+        MGR,
         "",
         "Files to search (globs or /regex/)",
     )

@@ -61,12 +61,14 @@ pub fn parse_regex(text: &str) -> Option<Result<Regex, String>> {
     )
 }
 
-fn first_line(text: &str) -> String {
-    text.lines()
+/// The useful last line of a regex error, without its `error: ` prefix.
+pub(crate) fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
         .rfind(|l| !l.trim().is_empty())
         .unwrap_or(text)
-        .trim()
-        .to_string()
+        .trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
 }
 
 fn is_glob(text: &str) -> bool {
