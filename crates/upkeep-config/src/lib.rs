@@ -29,6 +29,7 @@ mod package_rules;
 mod parse;
 pub mod presets;
 pub mod schedule;
+mod schema;
 mod settings;
 mod validate;
 
@@ -37,6 +38,7 @@ pub use diagnostic::{Diagnostic, DiagnosticKind, Severity, format_diagnostics};
 pub use discover::{CONFIG_FILE_NAMES, ConfigFile, discover, discover_with};
 pub use duration::{Age, AgeRange};
 pub use explain::{ExplainedLayer, Explanation, Resolution};
+pub use global::{GlobalConfig, GlobalSources, Secret};
 pub use load::{
     LoadOptions, LoadedConfig, ValidateOptions, load_config, load_defaults, validate_file,
 };
@@ -50,9 +52,9 @@ pub use presets::{
     ExternalPreset, MapPresetResolver, NoRepositoryPresets, PresetFetchError, PresetResolver,
 };
 pub use schedule::Schedule;
+pub use schema::repository_schema;
 pub use settings::{
     AutomergeType, RangeStrategy, RebaseWhen, RecreateWhen, SemanticCommits, Settings,
     SettingsLayer,
 };
-pub use global::{GlobalConfig, GlobalSources, Secret};
 pub use upkeep_types::UpdateType;

@@ -21,9 +21,9 @@ pub enum OptionType {
     String,
     /// An array of strings.
     StringList,
-    /// An object whose keys are themselves options (see [`OptionDef::children`]).
+    /// An object whose keys are themselves options (see the `children` field of [`OptionDef`]).
     Object,
-    /// An array of objects whose keys are options (see [`OptionDef::children`]).
+    /// An array of objects whose keys are options (see the `children` field of [`OptionDef`]).
     ObjectList,
     /// A string or a whole number (e.g. `githubAppId`).
     StringOrInteger,

@@ -1,6 +1,6 @@
 //! Presets: `extends` resolved recursively into one configuration.
 //!
-//! Built-in presets come from [`builtin`]; repository presets (`github>owner/repo`,
+//! Built-in presets come from `builtin`; repository presets (`github>owner/repo`,
 //! `local>…`) come through a [`PresetResolver`] the platform implements. Each preset is
 //! parsed, migrated and validated like a repository file (its problems are reported under
 //! its own name), arguments (`{{arg0}}`) are substituted, and its own `extends` resolved

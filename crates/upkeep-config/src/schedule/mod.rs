@@ -7,7 +7,7 @@
 //! shape — a filter on local calendar days plus a set of minute ranges within the day —
 //! so one evaluator answers "is this instant inside?" and "when does the next window
 //! open?", in the repository's IANA `timezone`, DST transitions included. No crate parses
-//! the English forms the way Renovate's users expect, hence [`text`].
+//! the English forms the way Renovate's users expect, hence the `text` module.
 
 mod cron;
 mod text;
