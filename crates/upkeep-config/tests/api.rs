@@ -26,6 +26,17 @@ fn validate_config_strict_fails_on_migrations() {
 }
 
 #[test]
+fn repository_presets_are_a_warning_offline() {
+    let text = r#"{"extends": ["github>acme/renovate-config"]}"#;
+    let diagnostics = validate_file("renovate.json", text, ValidateOptions::default());
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(
+        diagnostics[0].to_string(),
+        "renovate.json:1:14: warning: extends[0]: repository preset `github>acme/renovate-config` is not checked offline"
+    );
+}
+
+#[test]
 fn every_builtin_preset_loads_cleanly() {
     for (name, description) in builtin_presets() {
         assert!(!description.is_empty(), "{name}");

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 pub use builtin::builtin_presets;
 pub use name::{ExternalPreset, PresetRef, PresetSource, PresetTarget};
 
-use crate::diagnostic::{Diagnostic, DiagnosticKind, join_index};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Severity, join_index};
 use crate::options::{self, Merge};
 use crate::parse::Document;
 use crate::validate::{Scope, validate};
@@ -36,6 +36,9 @@ pub enum PresetFetchError {
     /// Anything else (network, permissions), with a message.
     #[error("{0}")]
     Failed(String),
+    /// No platform is available (offline validation): reported as a warning.
+    #[error("not checked offline")]
+    Offline,
 }
 
 /// Fetches repository presets; implemented by the platform (GitHub) and by tests.
@@ -53,9 +56,7 @@ pub struct NoRepositoryPresets;
 
 impl PresetResolver for NoRepositoryPresets {
     fn fetch(&self, _preset: &ExternalPreset) -> Result<String, PresetFetchError> {
-        Err(PresetFetchError::Failed(
-            "repository presets need a platform; none is configured (offline)".into(),
-        ))
+        Err(PresetFetchError::Offline)
     }
 }
 
@@ -323,15 +324,25 @@ impl<'a> Resolver<'a> {
         let text = match self.resolver.fetch(external) {
             Ok(text) => text,
             Err(error) => {
-                let message = match error {
-                    PresetFetchError::NotFound => {
-                        format!("preset `{}` was not found", reference.raw)
-                    }
-                    PresetFetchError::Failed(why) => {
-                        format!("preset `{}` could not be fetched: {why}", reference.raw)
-                    }
+                let (severity, message) = match error {
+                    PresetFetchError::NotFound => (
+                        Severity::Error,
+                        format!("preset `{}` was not found", reference.raw),
+                    ),
+                    PresetFetchError::Failed(why) => (
+                        Severity::Error,
+                        format!("preset `{}` could not be fetched: {why}", reference.raw),
+                    ),
+                    PresetFetchError::Offline => (
+                        Severity::Warning,
+                        format!(
+                            "repository preset `{}` is not checked offline",
+                            reference.raw
+                        ),
+                    ),
                 };
-                self.diagnostics.push(Diagnostic::error(
+                self.diagnostics.push(Diagnostic::new(
+                    severity,
                     DiagnosticKind::Preset,
                     referrer,
                     path,
