@@ -31,12 +31,18 @@ struct Cli {
 enum Command {
     /// Find every dependency in a checkout, offline.
     Extract(commands::extract::ExtractArgs),
+    /// Check renovate-style config files, offline.
+    ValidateConfig(commands::validate_config::ValidateConfigArgs),
+    /// Show which packageRules apply to a dependency and what each one sets.
+    Explain(commands::explain::ExplainArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Extract(args) => commands::extract::run(&args),
+        Command::ValidateConfig(args) => commands::validate_config::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

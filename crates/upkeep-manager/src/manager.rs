@@ -18,6 +18,8 @@ pub struct ManagerMetadata {
     pub lock_files: &'static [&'static str],
     /// The versioning scheme its dependencies use unless a dependency says otherwise.
     pub default_versioning: &'static str,
+    /// Renovate's categories (`js`, `docker`, `rust`, …), matched by `matchCategories`.
+    pub categories: &'static [&'static str],
 }
 
 /// One file format: extract dependencies, read lock files, update one dependency in place.

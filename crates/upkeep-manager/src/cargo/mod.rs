@@ -39,6 +39,7 @@ static METADATA: ManagerMetadata = ManagerMetadata {
     datasources: &[Datasource::Crate],
     lock_files: &[LOCK_FILE],
     default_versioning: "cargo",
+    categories: &["rust"],
 };
 
 impl Manager for Cargo {

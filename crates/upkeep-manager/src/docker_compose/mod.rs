@@ -35,6 +35,7 @@ static METADATA: ManagerMetadata = ManagerMetadata {
     datasources: &[Datasource::Docker],
     lock_files: &[],
     default_versioning: "docker",
+    categories: &["docker"],
 };
 
 impl Manager for DockerCompose {

@@ -32,6 +32,7 @@ static METADATA: ManagerMetadata = ManagerMetadata {
     datasources: &[Datasource::Docker],
     lock_files: &[],
     default_versioning: "docker",
+    categories: &["docker"],
 };
 
 impl Manager for Dockerfile {

@@ -45,6 +45,7 @@ static METADATA: ManagerMetadata = ManagerMetadata {
     datasources: &[Datasource::Docker],
     lock_files: &[],
     default_versioning: "docker",
+    categories: &["kubernetes"],
 };
 
 impl Manager for Kubernetes {

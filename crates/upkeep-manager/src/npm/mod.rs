@@ -35,6 +35,7 @@ static METADATA: ManagerMetadata = ManagerMetadata {
     ],
     lock_files: &["npm-shrinkwrap.json", "package-lock.json"],
     default_versioning: "npm",
+    categories: &["js"],
 };
 
 impl Manager for Npm {

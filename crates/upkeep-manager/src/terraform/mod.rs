@@ -38,6 +38,7 @@ static METADATA: ManagerMetadata = ManagerMetadata {
     ],
     lock_files: &[".terraform.lock.hcl"],
     default_versioning: "hashicorp",
+    categories: &["iac", "terraform"],
 };
 
 impl Manager for Terraform {
