@@ -105,6 +105,14 @@ impl LocalRepo {
         Ok(output.status.success().then(|| output.text()))
     }
 
+    /// The tree id of a commit: two commits with the same tree have the same content.
+    pub fn tree(&self, commit: &str) -> Result<String, GitError> {
+        let spec = format!("{commit}^{{tree}}");
+        Ok(self
+            .run(["rev-parse", "--verify", "--end-of-options", &spec], None)?
+            .text())
+    }
+
     /// The branch checked out in this working tree, `None` when HEAD is detached.
     pub fn current_branch(&self) -> Result<Option<String>, GitError> {
         let output = self.execute(["symbolic-ref", "--quiet", "--short", "HEAD"], None)?;

@@ -413,3 +413,87 @@ impl Git {
         command
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git_with_token(token: &str) -> Git {
+        Git::new(GitAuthor::parse("upkeep <bot@upkeep.test>").unwrap()).with_credential(
+            GitCredential::github("https://git.example.test", SecretString::from(token)),
+        )
+    }
+
+    fn credential_fill(git: &Git, host: &str) -> GitOutput {
+        let request = format!("protocol=https\nhost={host}\npath=o/r.git\n\n");
+        let invocation = Invocation::new(None, "test", ["credential", "fill"])
+            .network()
+            .stdin(request);
+        git.execute(invocation).unwrap()
+    }
+
+    #[test]
+    fn credential_helper_answers_with_the_token_from_the_environment() {
+        let git = git_with_token("tok-123 with $pecial \\n chars");
+        let output = credential_fill(&git, "git.example.test");
+        assert!(output.status.success(), "{}", output.stderr);
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(text.contains("username=x-access-token\n"), "{text}");
+        assert!(
+            text.contains("password=tok-123 with $pecial \\n chars\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn credential_helper_stays_silent_for_other_hosts() {
+        let git = git_with_token("tok-123");
+        let output = credential_fill(&git, "elsewhere.example.test");
+        // No helper answers and prompting is off, so git gives up without the token.
+        assert!(!output.status.success());
+        assert!(!String::from_utf8_lossy(&output.stdout).contains("tok-123"));
+    }
+
+    #[test]
+    fn commands_without_network_get_no_credential() {
+        let git = git_with_token("tok-123");
+        let request = "protocol=https\nhost=git.example.test\n\n";
+        let invocation = Invocation::new(None, "test", ["credential", "fill"]).stdin(request);
+        let output = git.execute(invocation).unwrap();
+        assert!(!String::from_utf8_lossy(&output.stdout).contains("tok-123"));
+    }
+
+    #[test]
+    fn errors_never_show_the_token() {
+        let git = git_with_token("tok-123");
+        let error = git
+            .run(Invocation::new(None, "test", ["tok-123-is-not-a-command"]))
+            .unwrap_err();
+        assert!(!error.to_string().contains("tok-123"), "{error}");
+    }
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        let git = git_with_token("tok-123");
+        assert!(!format!("{git:?}").contains("tok-123"));
+    }
+
+    #[test]
+    fn slow_git_is_killed_after_the_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("slow-git");
+        std::fs::write(&script, "#!/bin/sh\nsleep 5\n").unwrap();
+        let mut permissions = std::fs::metadata(&script).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&script, permissions).unwrap();
+        let git = Git::new(GitAuthor::parse("u <u@x.test>").unwrap())
+            .with_program(&script)
+            .with_timeout(Duration::from_millis(200));
+        let started = Instant::now();
+        let error = git
+            .run(Invocation::new(None, "slow", ["status"]))
+            .unwrap_err();
+        assert!(matches!(error, GitError::TimedOut { .. }), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+}
