@@ -26,6 +26,7 @@ use crate::error::GitError;
 use crate::refname::{is_owned_branch, validate_branch_name};
 use crate::remote::RemoteRef;
 use crate::runner::{Git, GitOutput, Invocation};
+use crate::state::{BranchState, History, analyze, content_matches};
 use crate::workdir::{CommitMessage, CommitOutcome, Lease};
 
 /// A change to one file of a commit, by path relative to the repository root.
@@ -107,10 +108,36 @@ impl LocalRepo {
 
     /// The tree id of a commit: two commits with the same tree have the same content.
     pub fn tree(&self, commit: &str) -> Result<String, GitError> {
-        let spec = format!("{commit}^{{tree}}");
-        Ok(self
-            .run(["rev-parse", "--verify", "--end-of-options", &spec], None)?
-            .text())
+        self.resolve_spec(&format!("{commit}^{{tree}}"))
+    }
+
+    fn resolve_spec(&self, spec: &str) -> Result<String, GitError> {
+        let args = ["rev-parse", "--verify", "--end-of-options", spec];
+        Ok(self.run(args, None)?.text())
+    }
+
+    /// Analyses upkeep's local `branch` against `base_head` (a commit id): behind,
+    /// conflicted, modified by someone other than upkeep and `ignored_authors`.
+    pub fn analyze_branch(
+        &self,
+        branch: &str,
+        base_head: &str,
+        ignored_authors: &[String],
+    ) -> Result<BranchState, GitError> {
+        validate_branch_name(branch)?;
+        let head = self.resolve_spec(&format!("refs/heads/{branch}^{{commit}}"))?;
+        analyze(self, base_head, branch, &head, ignored_authors)
+    }
+
+    /// Whether `commit` (built on `base_head`) gives the branch the content it already
+    /// has: when it does, the branch is left alone.
+    pub fn content_matches(
+        &self,
+        commit: &str,
+        base_head: &str,
+        state: &BranchState,
+    ) -> Result<bool, GitError> {
+        content_matches(self, base_head, commit, state)
     }
 
     /// The branch checked out in this working tree, `None` when HEAD is detached.
@@ -436,6 +463,29 @@ impl LocalRepo {
             Some(index) => invocation.env("GIT_INDEX_FILE", &index.path),
             None => invocation,
         }
+    }
+}
+
+impl History for LocalRepo {
+    fn run_git(&self, args: &[String]) -> Result<GitOutput, GitError> {
+        self.run(args, None)
+    }
+
+    fn execute_git(&self, args: &[String]) -> Result<GitOutput, GitError> {
+        self.execute(args, None)
+    }
+
+    fn deepen(&self, _branch: &str, _attempt: u32) -> Result<bool, GitError> {
+        // A user's checkout has the history it has; upkeep does not fetch into it.
+        Ok(false)
+    }
+
+    fn own_email(&self) -> &str {
+        self.git.author().email()
+    }
+
+    fn repository(&self) -> &str {
+        &self.repository
     }
 }
 

@@ -1,6 +1,7 @@
 //! Is an existing upkeep branch still good? The facts for a rebuild decision.
 //!
-//! For a branch on the remote, [`WorkDir::analyze_branch`] finds its merge base with the
+//! For an existing branch, [`WorkDir::analyze_branch`] (or
+//! [`crate::LocalRepo::analyze_branch`] in a local checkout) finds its merge base with the
 //! base head, deepening the shallow histories until the two meet (or the history is
 //! complete), and reports:
 //!
@@ -20,6 +21,7 @@
 
 use crate::error::GitError;
 use crate::refname::validate_branch_name;
+use crate::runner::GitOutput;
 use crate::workdir::{BRANCH_FETCH_DEPTH, WorkDir};
 
 /// How many times histories are deepened before the clone is unshallowed.
@@ -114,146 +116,215 @@ pub fn decide(
     }
 }
 
+/// What the analysis needs from a repository: running git, and fetching more history
+/// when a shallow clone does not reach the merge base.
+pub(crate) trait History {
+    /// Runs git; fails on a non-zero exit.
+    fn run_git(&self, args: &[String]) -> Result<GitOutput, GitError>;
+    /// Runs git; a non-zero exit is returned.
+    fn execute_git(&self, args: &[String]) -> Result<GitOutput, GitError>;
+    /// Fetches more history of the base and `branch` (the `attempt`-th time); `false`
+    /// when the history is already complete.
+    fn deepen(&self, branch: &str, attempt: u32) -> Result<bool, GitError>;
+    /// upkeep's own address (`gitAuthor`).
+    fn own_email(&self) -> &str;
+    /// How errors name the repository.
+    fn repository(&self) -> &str;
+}
+
+fn strings<const N: usize>(args: [&str; N]) -> Vec<String> {
+    args.iter().map(|a| (*a).to_owned()).collect()
+}
+
+/// Analyses `branch` (whose head is `head`) against `base_head`; see the module docs.
+pub(crate) fn analyze(
+    repo: &impl History,
+    base_head: &str,
+    branch: &str,
+    head: &str,
+    ignored_authors: &[String],
+) -> Result<BranchState, GitError> {
+    let tree = repo
+        .run_git(&strings(["rev-parse", &format!("{head}^{{tree}}")]))?
+        .text();
+    let merge_base = find_merge_base(repo, base_head, branch, head)?;
+    let behind_base = merge_base.as_deref() != Some(base_head);
+    let conflicted = behind_base && conflicts(repo, base_head, head)?;
+    let mut args = strings(["log", "--format=%ae", head]);
+    if let Some(base) = &merge_base {
+        args.push(format!("^{base}"));
+    }
+    let own_email = repo.own_email().to_lowercase();
+    let mut modified_by: Vec<String> = Vec::new();
+    for email in repo.run_git(&args)?.text().lines() {
+        let lower = email.to_lowercase();
+        let ignored = lower == own_email
+            || ignored_authors.iter().any(|a| a.to_lowercase() == lower)
+            || modified_by.iter().any(|m| m.to_lowercase() == lower);
+        if !ignored && !email.is_empty() {
+            modified_by.push(email.to_owned());
+        }
+    }
+    Ok(BranchState {
+        branch: branch.to_owned(),
+        head: head.to_owned(),
+        tree,
+        merge_base,
+        behind_base,
+        conflicted,
+        modified_by,
+    })
+}
+
+/// Whether `commit` (built on `base_head`) gives the branch the content it has.
+pub(crate) fn content_matches(
+    repo: &impl History,
+    base_head: &str,
+    commit: &str,
+    state: &BranchState,
+) -> Result<bool, GitError> {
+    let new_tree = repo
+        .run_git(&strings(["rev-parse", &format!("{commit}^{{tree}}")]))?
+        .text();
+    if new_tree == state.tree {
+        return Ok(true);
+    }
+    let Some(merge_base) = &state.merge_base else {
+        return Ok(false);
+    };
+    if !state.behind_base {
+        return Ok(false);
+    }
+    let mut paths = changed_paths(repo, base_head, commit)?;
+    paths.extend(changed_paths(repo, merge_base, &state.head)?);
+    paths.sort();
+    paths.dedup();
+    let mut args = strings(["diff-tree", "--quiet", "-r", &state.head, commit, "--"]);
+    args.extend(paths.into_iter().map(|p| format!(":(literal){p}")));
+    Ok(repo.execute_git(&args)?.status.success())
+}
+
+fn changed_paths(repo: &impl History, from: &str, to: &str) -> Result<Vec<String>, GitError> {
+    let args = strings([
+        "diff-tree",
+        "-r",
+        "-z",
+        "--name-only",
+        "--no-renames",
+        from,
+        to,
+    ]);
+    let output = repo.run_git(&args)?;
+    Ok(output
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect())
+}
+
+/// The merge base of `base_head` and `head`, deepening the histories until they meet;
+/// `None` only when the complete histories are unrelated.
+fn find_merge_base(
+    repo: &impl History,
+    base_head: &str,
+    branch: &str,
+    head: &str,
+) -> Result<Option<String>, GitError> {
+    let mut attempt = 0;
+    loop {
+        let output = repo.execute_git(&strings(["merge-base", base_head, head]))?;
+        if output.status.success() {
+            return Ok(Some(output.text()));
+        }
+        if !repo.deepen(branch, attempt)? {
+            return Ok(None);
+        }
+        attempt += 1;
+    }
+}
+
+fn conflicts(repo: &impl History, base_head: &str, head: &str) -> Result<bool, GitError> {
+    let args = strings([
+        "merge-tree",
+        "--write-tree",
+        "--no-messages",
+        base_head,
+        head,
+    ]);
+    let output = repo.execute_git(&args)?;
+    match output.status.code() {
+        Some(0) => Ok(false),
+        Some(1) => Ok(true),
+        _ => Err(GitError::Failed {
+            command: "merge-tree --write-tree".to_owned(),
+            repository: repo.repository().to_owned(),
+            status: output.status.to_string(),
+            stderr: output.stderr.trim().to_owned(),
+        }),
+    }
+}
+
+impl History for WorkDir {
+    fn run_git(&self, args: &[String]) -> Result<GitOutput, GitError> {
+        self.run(args)
+    }
+
+    fn execute_git(&self, args: &[String]) -> Result<GitOutput, GitError> {
+        self.execute(args)
+    }
+
+    fn deepen(&self, branch: &str, attempt: u32) -> Result<bool, GitError> {
+        let shallow = self.run(["rev-parse", "--is-shallow-repository"])?.text();
+        if shallow != "true" {
+            return Ok(false);
+        }
+        // Doubling depths first; then the whole history rather than many round trips.
+        let deepen = if attempt < MAX_DEEPENINGS {
+            format!("--deepen={}", BRANCH_FETCH_DEPTH << (attempt + 1))
+        } else {
+            "--unshallow".to_owned()
+        };
+        self.run([
+            "fetch".to_owned(),
+            "--quiet".to_owned(),
+            "--no-tags".to_owned(),
+            deepen,
+            "origin".to_owned(),
+            format!("+refs/heads/{0}:refs/remotes/origin/{0}", self.base),
+            format!("+refs/heads/{branch}:refs/remotes/origin/{branch}"),
+        ])?;
+        Ok(true)
+    }
+
+    fn own_email(&self) -> &str {
+        self.git.author().email()
+    }
+
+    fn repository(&self) -> &str {
+        &self.repository
+    }
+}
+
 impl WorkDir {
     /// Analyses upkeep's `branch`, which must have been fetched
-    /// ([`WorkDir::fetch_branches`]). Commits by `upkeep_email` or by an address in
-    /// `ignored_authors` (`gitIgnoredAuthors`) do not count as modifications;
-    /// addresses compare case-insensitively.
+    /// ([`WorkDir::fetch_branches`]), against the base head. Commits by upkeep's
+    /// `gitAuthor` or by an address in `ignored_authors` (`gitIgnoredAuthors`) do not
+    /// count as modifications; addresses compare case-insensitively.
     pub fn analyze_branch(
         &self,
         branch: &str,
         ignored_authors: &[String],
     ) -> Result<BranchState, GitError> {
         validate_branch_name(branch)?;
-        let tracking = format!("refs/remotes/origin/{branch}");
-        let head = self.rev_parse(&tracking)?;
-        let tree = self.run(["rev-parse", &format!("{head}^{{tree}}")])?.text();
-        let merge_base = self.find_merge_base(branch, &head)?;
-        let behind_base = merge_base.as_deref() != Some(self.base_head.as_str());
-        let conflicted = behind_base && self.conflicts_with_base(&head)?;
-        let mut args = vec!["log".to_owned(), "--format=%ae".to_owned(), head.clone()];
-        if let Some(base) = &merge_base {
-            args.push(format!("^{base}"));
-        }
-        let own_email = self.git.author().email().to_lowercase();
-        let mut modified_by: Vec<String> = Vec::new();
-        for email in self.run(args)?.text().lines() {
-            let lower = email.to_lowercase();
-            let ignored = lower == own_email
-                || ignored_authors.iter().any(|a| a.to_lowercase() == lower)
-                || modified_by.iter().any(|m| m.to_lowercase() == lower);
-            if !ignored && !email.is_empty() {
-                modified_by.push(email.to_owned());
-            }
-        }
-        Ok(BranchState {
-            branch: branch.to_owned(),
-            head,
-            tree,
-            merge_base,
-            behind_base,
-            conflicted,
-            modified_by,
-        })
+        let head = self.rev_parse(&format!("refs/remotes/origin/{branch}"))?;
+        analyze(self, &self.base_head, branch, &head, ignored_authors)
     }
 
     /// Whether `commit` (built on the base head) gives the branch the content it
     /// already has; see the module docs.
     pub fn content_matches(&self, commit: &str, state: &BranchState) -> Result<bool, GitError> {
-        let new_tree = self
-            .run(["rev-parse", &format!("{commit}^{{tree}}")])?
-            .text();
-        if new_tree == state.tree {
-            return Ok(true);
-        }
-        let Some(merge_base) = &state.merge_base else {
-            return Ok(false);
-        };
-        if !state.behind_base {
-            return Ok(false);
-        }
-        let mut paths = self.changed_paths(&self.base_head, commit)?;
-        paths.extend(self.changed_paths(merge_base, &state.head)?);
-        paths.sort();
-        paths.dedup();
-        let mut args = vec![
-            "diff-tree".to_owned(),
-            "--quiet".to_owned(),
-            "-r".to_owned(),
-            state.head.clone(),
-            commit.to_owned(),
-            "--".to_owned(),
-        ];
-        args.extend(paths.into_iter().map(|p| format!(":(literal){p}")));
-        Ok(self.execute(args)?.status.success())
-    }
-
-    fn changed_paths(&self, from: &str, to: &str) -> Result<Vec<String>, GitError> {
-        let output = self.run([
-            "diff-tree",
-            "-r",
-            "-z",
-            "--name-only",
-            "--no-renames",
-            from,
-            to,
-        ])?;
-        Ok(output
-            .stdout
-            .split(|&b| b == 0)
-            .filter(|p| !p.is_empty())
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .collect())
-    }
-
-    /// The merge base of the base head and `head`, deepening both histories until they
-    /// meet; `None` only when the complete histories are unrelated.
-    fn find_merge_base(&self, branch: &str, head: &str) -> Result<Option<String>, GitError> {
-        for attempt in 0..=MAX_DEEPENINGS + 1 {
-            let output = self.execute(["merge-base", self.base_head.as_str(), head])?;
-            if output.status.success() {
-                return Ok(Some(output.text()));
-            }
-            let shallow = self.run(["rev-parse", "--is-shallow-repository"])?.text();
-            if shallow != "true" {
-                return Ok(None);
-            }
-            let deepen = if attempt < MAX_DEEPENINGS {
-                format!("--deepen={}", BRANCH_FETCH_DEPTH << (attempt + 1))
-            } else {
-                "--unshallow".to_owned()
-            };
-            self.run([
-                "fetch".to_owned(),
-                "--quiet".to_owned(),
-                "--no-tags".to_owned(),
-                deepen,
-                "origin".to_owned(),
-                format!("+refs/heads/{0}:refs/remotes/origin/{0}", self.base),
-                format!("+refs/heads/{branch}:refs/remotes/origin/{branch}"),
-            ])?;
-        }
-        Ok(None)
-    }
-
-    fn conflicts_with_base(&self, head: &str) -> Result<bool, GitError> {
-        let output = self.execute([
-            "merge-tree",
-            "--write-tree",
-            "--no-messages",
-            self.base_head.as_str(),
-            head,
-        ])?;
-        match output.status.code() {
-            Some(0) => Ok(false),
-            Some(1) => Ok(true),
-            _ => Err(GitError::Failed {
-                command: "merge-tree --write-tree".to_owned(),
-                repository: self.repository.clone(),
-                status: output.status.to_string(),
-                stderr: output.stderr.trim().to_owned(),
-            }),
-        }
+        content_matches(self, &self.base_head, commit, state)
     }
 }
 

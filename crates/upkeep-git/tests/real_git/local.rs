@@ -239,3 +239,43 @@ fn stale_local_branch_is_not_overwritten() {
 fn path(path: &Path) -> &str {
     path.to_str().unwrap()
 }
+
+#[test]
+fn human_commit_on_a_local_upkeep_branch_is_seen_and_base_moves_are_behind() {
+    let root = busy_checkout();
+    let dir = root.path();
+    let repo = LocalRepo::open(&upkeep_git(), dir, PREFIX).unwrap();
+    let base = repo.resolve("main").unwrap().unwrap();
+    let changes = [FileChange::Write {
+        path: "Cargo.toml".into(),
+        contents: b"[dependencies]\nserde = \"1.0.200\"\n".to_vec(),
+    }];
+    let message = CommitMessage::new("update");
+    let commit = commit_of(repo.commit_changes(&base, &changes, &message).unwrap());
+    repo.update_branch(BRANCH, &commit, &Lease::Absent).unwrap();
+
+    let state = repo.analyze_branch(BRANCH, &base, &[]).unwrap();
+    assert!(!state.behind_base && !state.is_modified());
+    let again = commit_of(repo.commit_changes(&base, &changes, &message).unwrap());
+    assert!(repo.content_matches(&again, &base, &state).unwrap());
+
+    // The user commits to main (the base moves) without touching their branch's files.
+    human(dir, &["commit", "--quiet", "-m", "user work"]);
+    let moved = repo.resolve("main").unwrap().unwrap();
+    let state = repo.analyze_branch(BRANCH, &moved, &[]).unwrap();
+    assert!(state.behind_base && !state.is_modified());
+    let rebuilt = commit_of(repo.commit_changes(&moved, &changes, &message).unwrap());
+    assert!(repo.content_matches(&rebuilt, &moved, &state).unwrap());
+
+    // A human commits on upkeep's branch (in a linked worktree, as a person would).
+    let linked = dir.join("linked");
+    human(dir, &["worktree", "add", "--quiet", path(&linked), BRANCH]);
+    write(&linked.join("NOTES.md"), "mine\n");
+    human(&linked, &["add", "NOTES.md"]);
+    human(&linked, &["commit", "--quiet", "-m", "human fix"]);
+    let state = repo.analyze_branch(BRANCH, &moved, &[]).unwrap();
+    assert_eq!(
+        state.modified_by,
+        vec![crate::support::HUMAN_EMAIL.to_owned()]
+    );
+}
