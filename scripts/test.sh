@@ -4,4 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup-test-env.sh
-cargo test --workspace --locked
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo test --workspace --locked --doc
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi

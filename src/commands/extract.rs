@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use upkeep_manager::ExtractReport;
+use upkeep_manager::{ExtractReport, StreamingReport};
 
 use crate::{EXIT_OK, EXIT_PARTIAL};
 
@@ -22,22 +22,23 @@ pub struct ExtractArgs {
 
 /// Runs the command; exits with [`EXIT_PARTIAL`] when some files had errors.
 pub fn run(args: &ExtractArgs) -> anyhow::Result<u8> {
-    let report = upkeep_worker::extract_repository(&args.path)
+    let (files, paths) = upkeep_worker::repository_files(&args.path)
         .with_context(|| format!("cannot extract `{}`", args.path.display()))?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    if args.json {
+    let errors = if args.json {
+        // streamed: a monorepo's report is never held in memory whole
+        let report = StreamingReport::new(&files, &paths);
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
+        report.error_count()
     } else {
+        let report = upkeep_manager::extract_files(&files, &paths);
         write_table(&mut out, &report)?;
-    }
+        report.errors.len()
+    };
     out.flush()?;
-    Ok(if report.errors.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_PARTIAL
-    })
+    Ok(if errors == 0 { EXIT_OK } else { EXIT_PARTIAL })
 }
 
 fn write_table(out: &mut impl Write, report: &ExtractReport) -> io::Result<()> {

@@ -198,30 +198,34 @@ pub fn image_dependency(text: &str, offset: usize, line: u32) -> Dependency {
 
 /// Rewrites the tag and/or digest of an image dependency made by [`image_dependency`],
 /// inserting `:tag` or `@digest` where the reference had none.
+///
+/// The spans need not be in reference order (a manager may point the tag at an `ARG`
+/// default written before or after the digest): edits are applied from the end of the
+/// file backwards so that no edit moves a span still to be edited. At one position the
+/// digest goes in before the tag, which then lands in front of it (`name:tag@digest`).
 pub fn update_image(
     content: &str,
     dep: &Dependency,
     change: &DependencyChange,
 ) -> Result<String, UpdateError> {
-    // the digest comes after the tag: edit it first so the tag's span stays valid
-    let mut updated = content.to_owned();
+    let mut edits: Vec<(Option<Span>, &str, String)> = Vec::with_capacity(2);
     if let Some(digest) = &change.new_digest {
-        updated = match &dep.current_digest {
-            Some(current) => replace_token(&updated, dep, dep.location.digest, current, digest)?,
-            None => replace_token(
-                &updated,
-                dep,
-                dep.location.digest,
-                "",
-                &format!("@{digest}"),
-            )?,
-        };
+        edits.push(match &dep.current_digest {
+            Some(current) => (dep.location.digest, current.as_str(), digest.clone()),
+            None => (dep.location.digest, "", format!("@{digest}")),
+        });
     }
     if let Some(value) = &change.new_value {
-        updated = match &dep.current_value {
-            Some(current) => replace_token(&updated, dep, dep.location.value, current, value)?,
-            None => replace_token(&updated, dep, dep.location.value, "", &format!(":{value}"))?,
-        };
+        edits.push(match &dep.current_value {
+            Some(current) => (dep.location.value, current.as_str(), value.clone()),
+            None => (dep.location.value, "", format!(":{value}")),
+        });
+    }
+    // stable sort: at an equal start the digest edit (pushed first) stays first
+    edits.sort_by_key(|(span, _, _)| std::cmp::Reverse(span.map_or(0, |span| span.start)));
+    let mut updated = content.to_owned();
+    for (span, expected, replacement) in edits {
+        updated = replace_token(&updated, dep, span, expected, &replacement)?;
     }
     Ok(updated)
 }
@@ -299,6 +303,34 @@ mod tests {
         };
         let updated = update_image(content, &dep, &change).unwrap();
         assert_eq!(updated, format!("FROM node:20@{DIGEST} AS build\n"));
+    }
+
+    #[test]
+    fn update_edits_a_tag_written_after_its_digest() {
+        // the tag's span lies after the digest's, as when the tag comes from a later ARG
+        let content = format!("D={DIGEST}\nT=18\n");
+        let mut dep = image_dependency("node:18", 0, 1);
+        dep.current_digest = Some(DIGEST.to_owned());
+        dep.location.digest = Some(Span::new(2, 2 + DIGEST.len()));
+        dep.location.value = Some(Span::new(DIGEST.len() + 5, DIGEST.len() + 7));
+        let new_digest = DIGEST.replace("0123", "4567");
+        let change = DependencyChange {
+            new_value: Some("20.1".to_owned()),
+            new_digest: Some(new_digest.clone()),
+        };
+        let updated = update_image(&content, &dep, &change).unwrap();
+        assert_eq!(updated, format!("D={new_digest}\nT=20.1\n"));
+    }
+
+    #[test]
+    fn update_inserts_tag_and_digest_at_one_place() {
+        let dep = image_dependency("node", 5, 1);
+        let change = DependencyChange {
+            new_value: Some("20".to_owned()),
+            new_digest: Some(DIGEST.to_owned()),
+        };
+        let updated = update_image("FROM node\n", &dep, &change).unwrap();
+        assert_eq!(updated, format!("FROM node:20@{DIGEST}\n"));
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! Pure over a [`FileSource`]: the caller decides where files come from (a checkout on
 //! disk, a git tree, an in-memory map in tests).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 
+use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize};
 use upkeep_types::{LockFile, PackageFile};
 
@@ -107,39 +109,162 @@ impl ExtractReport {
 
 /// Extracts every file in `paths` that a manager claims.
 pub fn extract_files(files: &dyn FileSource, paths: &[String]) -> ExtractReport {
-    let mut report = ExtractReport::default();
-    let mut lock_files = LockFileCache::default();
-    for path in paths {
-        let mut managers = managers_for_path(path).peekable();
-        if managers.peek().is_none() {
-            continue;
-        }
-        let content = match read_text(files, path) {
-            Ok(Some(content)) => content,
-            Ok(None) => continue,
-            Err(error) => {
-                for manager in managers {
-                    report.push_error(path, manager, error.clone());
-                }
-                continue;
-            }
-        };
-        for manager in managers {
-            match manager.extract(path, &content) {
-                Ok(Some(mut package_file)) => {
-                    lock_files.apply(files, manager, &mut package_file, &mut report);
-                    report
-                        .package_files
-                        .entry(manager.metadata().id.to_owned())
-                        .or_default()
-                        .push(package_file);
-                }
-                Ok(None) => {}
-                Err(error) => report.push_error(path, manager, error),
+    let mut extraction = Extraction::new(files);
+    let mut package_files: BTreeMap<String, Vec<PackageFile>> = BTreeMap::new();
+    for manager in managers_in_id_order() {
+        for path in claimed_paths(manager, paths) {
+            if let Some(package_file) = extraction.extract(manager, path) {
+                package_files
+                    .entry(manager.metadata().id.to_owned())
+                    .or_default()
+                    .push(package_file);
             }
         }
     }
-    report
+    ExtractReport {
+        package_files,
+        errors: extraction.report.errors,
+    }
+}
+
+/// Managers sorted by id: the order of [`ExtractReport::package_files`].
+fn managers_in_id_order() -> Vec<&'static dyn Manager> {
+    let mut managers = crate::MANAGERS.to_vec();
+    managers.sort_by_key(|manager| manager.metadata().id);
+    managers
+}
+
+fn claimed_paths<'p>(manager: &'static dyn Manager, paths: &'p [String]) -> Vec<&'p str> {
+    paths
+        .iter()
+        .map(String::as_str)
+        // managers are zero-sized: compare ids, not addresses
+        .filter(|path| {
+            managers_for_path(path).any(|other| other.metadata().id == manager.metadata().id)
+        })
+        .collect()
+}
+
+/// The state of one extraction run: where files come from, parsed lock files, errors.
+struct Extraction<'a> {
+    files: &'a dyn FileSource,
+    lock_files: LockFileCache,
+    report: ExtractReport,
+}
+
+impl<'a> Extraction<'a> {
+    fn new(files: &'a dyn FileSource) -> Extraction<'a> {
+        Extraction {
+            files,
+            lock_files: LockFileCache::default(),
+            report: ExtractReport::default(),
+        }
+    }
+
+    /// Extracts `path` with `manager`; problems are recorded as errors.
+    fn extract(&mut self, manager: &'static dyn Manager, path: &str) -> Option<PackageFile> {
+        let content = match read_text(self.files, path) {
+            Ok(Some(content)) => content,
+            Ok(None) => return None,
+            Err(error) => {
+                self.report.push_error(path, manager, error);
+                return None;
+            }
+        };
+        match manager.extract(path, &content) {
+            Ok(Some(mut package_file)) => {
+                self.lock_files
+                    .apply(self.files, manager, &mut package_file, &mut self.report);
+                Some(package_file)
+            }
+            Ok(None) => None,
+            Err(error) => {
+                self.report.push_error(path, manager, error);
+                None
+            }
+        }
+    }
+}
+
+/// An extraction that runs while it is serialised: the same JSON as [`ExtractReport`],
+/// written package file by package file, so that `upkeep extract --json` on a huge
+/// monorepo holds one file's dependencies in memory at a time.
+pub struct StreamingReport<'a> {
+    paths: &'a [String],
+    extraction: RefCell<Extraction<'a>>,
+}
+
+impl<'a> StreamingReport<'a> {
+    /// A report over `paths` of `files`, extracted when serialised.
+    pub fn new(files: &'a dyn FileSource, paths: &'a [String]) -> StreamingReport<'a> {
+        StreamingReport {
+            paths,
+            extraction: RefCell::new(Extraction::new(files)),
+        }
+    }
+
+    /// Number of errors met (complete once serialised).
+    pub fn error_count(&self) -> usize {
+        self.extraction.borrow().report.errors.len()
+    }
+}
+
+impl Serialize for StreamingReport<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("packageFiles", &StreamingPackageFiles(self))?;
+        map.serialize_entry("errors", &self.extraction.borrow().report.errors)?;
+        map.end()
+    }
+}
+
+struct StreamingPackageFiles<'r, 'a>(&'r StreamingReport<'a>);
+
+impl Serialize for StreamingPackageFiles<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for manager in managers_in_id_order() {
+            let claimed = claimed_paths(manager, self.0.paths);
+            // a manager appears only once it has a file, as in `ExtractReport`
+            let mut remaining = claimed.iter();
+            let first = remaining
+                .by_ref()
+                .find_map(|path| self.0.extraction.borrow_mut().extract(manager, path));
+            if let Some(first) = first {
+                let files = StreamingManagerFiles {
+                    manager,
+                    first: RefCell::new(Some(first)),
+                    remaining: remaining.as_slice(),
+                    extraction: &self.0.extraction,
+                };
+                map.serialize_entry(manager.metadata().id, &files)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct StreamingManagerFiles<'r, 'a> {
+    manager: &'static dyn Manager,
+    first: RefCell<Option<PackageFile>>,
+    remaining: &'r [&'r str],
+    extraction: &'r RefCell<Extraction<'a>>,
+}
+
+impl Serialize for StreamingManagerFiles<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        if let Some(first) = self.first.borrow_mut().take() {
+            seq.serialize_element(&first)?;
+        }
+        for path in self.remaining {
+            let package_file = self.extraction.borrow_mut().extract(self.manager, path);
+            if let Some(package_file) = package_file {
+                seq.serialize_element(&package_file)?;
+            }
+        }
+        seq.end()
+    }
 }
 
 impl ExtractReport {
@@ -212,11 +337,51 @@ impl LockFileCache {
                 LockFileState::Missing => continue,
                 LockFileState::Broken => return,
                 LockFileState::Parsed(lock_file) => {
-                    manager.apply_lock_file(package_file, lock_file);
-                    package_file.lock_files.push(key.0);
-                    return;
+                    if manager.apply_lock_file(package_file, lock_file) {
+                        package_file.lock_files.push(key.0);
+                        return;
+                    }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repository() -> MemoryFiles {
+        let mut files = MemoryFiles::new();
+        files.insert("Cargo.toml", "[dependencies]\nserde = \"1\"\n");
+        files.insert("Cargo.lock", "version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n");
+        files.insert(
+            "web/package.json",
+            r#"{"dependencies": {"react": "^18.0.0"}}"#,
+        );
+        files.insert("broken/package.json", "{");
+        files.insert("ci.yml", "on: push\njobs: {}\n");
+        files.insert("compose.yaml", "services:\n  db:\n    image: postgres:16\n");
+        files.insert("README.md", "# not a manifest\n");
+        files
+    }
+
+    #[test]
+    fn streaming_report_serialises_exactly_like_the_collected_report() {
+        let files = repository();
+        let paths = files.paths();
+        let collected = serde_json::to_value(extract_files(&files, &paths)).unwrap();
+        let streaming = StreamingReport::new(&files, &paths);
+        let streamed = serde_json::to_value(&streaming).unwrap();
+        assert_eq!(streamed, collected);
+        assert_eq!(streaming.error_count(), 1);
+        // each file is claimed only by its own managers
+        let managers: Vec<&String> = collected["packageFiles"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(managers, ["cargo", "docker-compose", "npm"]);
+        assert_eq!(collected["errors"][0]["packageFile"], "broken/package.json");
     }
 }

@@ -18,6 +18,7 @@ pub mod manager;
 pub mod registry;
 pub mod text;
 pub mod update;
+pub mod yaml;
 
 pub mod cargo;
 pub mod docker_compose;
@@ -27,7 +28,9 @@ pub mod npm;
 pub mod terraform;
 
 pub use error::{ExtractError, UpdateError};
-pub use extract::{ExtractErrorEntry, ExtractReport, FileSource, MemoryFiles, extract_files};
+pub use extract::{
+    ExtractErrorEntry, ExtractReport, FileSource, MemoryFiles, StreamingReport, extract_files,
+};
 pub use manager::{Manager, ManagerMetadata};
 pub use registry::{MANAGERS, get_manager, managers_for_path};
 pub use update::update_dependency;

@@ -57,8 +57,12 @@ pub trait Manager: Send + Sync {
     }
 
     /// Gives the dependencies of `package_file` their `lockedVersion` from `lock_file`.
-    fn apply_lock_file(&self, package_file: &mut PackageFile, lock_file: &LockFile) {
+    /// Returns whether the lock file governs this package file at all: when it does not
+    /// (e.g. an npm lock file further up that does not list the package as a workspace
+    /// member), the search goes on with the next candidate and the lock file is not recorded.
+    fn apply_lock_file(&self, package_file: &mut PackageFile, lock_file: &LockFile) -> bool {
         let _ = (package_file, lock_file);
+        false
     }
 
     /// Returns `content` with `dep` (extracted from this same `content`) changed as

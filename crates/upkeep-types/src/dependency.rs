@@ -64,6 +64,11 @@ pub struct Dependency {
     /// The registries to ask, when not the datasource's default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registry_urls: Vec<String>,
+    /// A registry the file names but cannot resolve to a URL by itself (Cargo's
+    /// `registry = "name"`, defined in `.cargo/config.toml`): lookup must resolve it, and
+    /// must never fall back to the datasource's default registry for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_name: Option<String>,
     /// The version scheme, when not the manager's default (e.g. `docker`, `node`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versioning: Option<String>,
@@ -135,6 +140,11 @@ pub struct PackageFile {
     pub lock_files: Vec<String>,
     /// Every dependency found, in file order (skipped ones included).
     pub deps: Vec<Dependency>,
+    /// What a manager learnt about the file beyond its dependencies and that later stages
+    /// need (Renovate's `managerData`), e.g. the npm package's name and workspace globs.
+    /// Its shape belongs to the manager that wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager_data: Option<serde_json::Value>,
 }
 
 impl PackageFile {

@@ -29,6 +29,8 @@ pub enum SkipReason {
     PathDependency,
     /// A local Terraform module or a local path.
     Local,
+    /// A Terraform module block without a `source`.
+    NoSource,
     /// The package name is not valid for its registry.
     InvalidName,
     /// The value is not something this manager's versioning understands.
@@ -75,6 +77,7 @@ impl SkipReason {
             SkipReason::LocalDependency => "local-dependency",
             SkipReason::PathDependency => "path-dependency",
             SkipReason::Local => "local",
+            SkipReason::NoSource => "no-source",
             SkipReason::InvalidName => "invalid-name",
             SkipReason::InvalidValue => "invalid-value",
             SkipReason::InvalidDependencySpecification => "invalid-dependency-specification",

@@ -26,9 +26,15 @@ pub enum WorkerError {
 /// The extract stage for a checkout on disk: every dependency of every file a manager
 /// claims, and an error entry for each file that could not be read or parsed.
 pub fn extract_repository(root: &Path) -> Result<ExtractReport, WorkerError> {
+    let (files, paths) = repository_files(root)?;
+    Ok(upkeep_manager::extract_files(&files, &paths))
+}
+
+/// A checkout's files: where to read them, and every path (sorted).
+pub fn repository_files(root: &Path) -> Result<(DiskFiles, Vec<String>), WorkerError> {
     let paths = list_files(root).map_err(|source| WorkerError::ListFiles {
         path: root.display().to_string(),
         source,
     })?;
-    Ok(upkeep_manager::extract_files(&DiskFiles::new(root), &paths))
+    Ok((DiskFiles::new(root), paths))
 }

@@ -1,6 +1,24 @@
-//! The `docker-compose` manager: Docker Compose files: `services.*.image`.
+//! The `docker-compose` manager: the images of Docker Compose services.
+//!
+//! Which files: Renovate's pattern, `(docker-)compose*.y(a)ml`. What is extracted, and
+//! the decisions behind it:
+//! - `services.<name>.image` of compose-spec files (no `version`) and version 2/3 files;
+//!   in version 1 files (no `services`, no `version`) the top-level entries with an
+//!   `image` or `build` are the services.
+//! - A service with `build` has no dependency, with or without `image`: its `image` names
+//!   the image the build produces, not one to pull (Renovate skips these too).
+//! - YAML merge keys (`<<: *defaults`, usually from `x-` extension fields) are followed,
+//!   explicit keys winning over merged ones; an image shared by several services through
+//!   an anchor is one editable token and one dependency, located at the anchor.
+//! - Interpolation follows compose: `${VAR:-default}` and `${VAR-default}` resolve to the
+//!   default, `$$` is a literal `$`. When the tag (or digest) is exactly a default, it is
+//!   the `currentValue` and an update edits the default inside the braces; a variable
+//!   without a default, or a tag mixing a default with other text, is `contains-variable`.
+//! - No `depType`: Renovate's docker-compose manager sets none.
+//! - Block scalars and escaped or folded quoted scalars are `unsupported-value`.
 
 mod extract;
+mod interpolate;
 mod update;
 
 use upkeep_types::{Datasource, Dependency, DependencyChange, PackageFile};

@@ -1,13 +1,18 @@
-//! In-place update for `docker-compose` (not written yet).
+//! In-place update for `docker-compose`: the tag and/or digest inside the image scalar.
+//!
+//! Extraction recorded byte spans in the file — inside any quotes, and inside the braces
+//! of `${VAR:-default}` when the tag is a variable's default — so an update replaces only
+//! those bytes and everything else (quotes, comments, anchors, line endings) stays.
 
 use upkeep_types::{Dependency, DependencyChange};
 
 use crate::UpdateError;
+use crate::docker_image::update_image;
 
 pub(super) fn update(
-    _content: &str,
+    content: &str,
     dep: &Dependency,
-    _change: &DependencyChange,
+    change: &DependencyChange,
 ) -> Result<String, UpdateError> {
-    Err(UpdateError::unsupported(&dep.dep_name, "not implemented"))
+    update_image(content, dep, change)
 }

@@ -1,7 +1,19 @@
 //! The `dockerfile` manager: Dockerfiles and Containerfiles: `FROM` images, `COPY --from` and `RUN --mount=from=` images.
+//!
+//! Docker's own reading of the file comes first ([`instructions`]: directives, escape
+//! character, continuation lines, heredocs), then words and flags ([`words`]), then build
+//! argument substitution ([`args`]) over text that remembers where each byte came from
+//! ([`traced`]), so that a tag read from an `ARG` default is updated on the `ARG` line.
 
+mod args;
 mod extract;
+mod instructions;
+mod traced;
 mod update;
+mod words;
+
+#[cfg(test)]
+mod tests;
 
 use upkeep_types::{Datasource, Dependency, DependencyChange, PackageFile};
 

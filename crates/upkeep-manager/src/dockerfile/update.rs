@@ -1,13 +1,22 @@
-//! In-place update for `dockerfile` (not written yet).
+//! In-place update for `dockerfile`: the tag and digest spans recorded at extraction
+//! (on the `FROM`/`COPY`/`RUN` line, or on the `ARG` line whose default they come from)
+//! are rewritten by the shared [`update_image`]; every other byte stays as written.
 
 use upkeep_types::{Dependency, DependencyChange};
 
 use crate::UpdateError;
+use crate::docker_image::update_image;
 
 pub(super) fn update(
-    _content: &str,
+    content: &str,
     dep: &Dependency,
-    _change: &DependencyChange,
+    change: &DependencyChange,
 ) -> Result<String, UpdateError> {
-    Err(UpdateError::unsupported(&dep.dep_name, "not implemented"))
+    if let Some(reason) = dep.skip_reason {
+        return Err(UpdateError::unsupported(
+            &dep.dep_name,
+            format!("it is not updatable ({reason})"),
+        ));
+    }
+    update_image(content, dep, change)
 }

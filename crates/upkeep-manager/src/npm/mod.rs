@@ -1,9 +1,22 @@
-//! The `npm` manager: npm `package.json` files: dependencies, overrides, engines, packageManager, volta.
+//! The `npm` manager: `package.json` files — dependency maps, overrides (npm, Yarn, pnpm),
+//! `engines`, `volta` and `packageManager` — and the locked versions of
+//! `package-lock.json` / `npm-shrinkwrap.json`.
+//!
+//! Layout: `json` parses with byte spans (updates rewrite one string in place), `spec`
+//! and `git` say what a value means, `extract` walks the file and hands sections to
+//! `overrides` and `tools`, `lockfile` reads lock files, `update` rewrites a value.
+//! Names, dependency types and skip reasons are Renovate's.
 
 mod extract;
+mod git;
+mod json;
+mod lockfile;
+mod overrides;
+mod spec;
+mod tools;
 mod update;
 
-use upkeep_types::{Datasource, Dependency, DependencyChange, PackageFile};
+use upkeep_types::{Datasource, Dependency, DependencyChange, LockFile, PackageFile};
 
 use crate::{ExtractError, Manager, ManagerMetadata, UpdateError};
 
@@ -18,8 +31,9 @@ static METADATA: ManagerMetadata = ManagerMetadata {
         Datasource::Npm,
         Datasource::NodeVersion,
         Datasource::GithubTags,
+        Datasource::GitTags,
     ],
-    lock_files: &["package-lock.json", "npm-shrinkwrap.json"],
+    lock_files: &["npm-shrinkwrap.json", "package-lock.json"],
     default_versioning: "npm",
 };
 
@@ -34,6 +48,18 @@ impl Manager for Npm {
         content: &str,
     ) -> Result<Option<PackageFile>, ExtractError> {
         extract::extract(package_file, content)
+    }
+
+    fn lock_file_candidates(&self, package_file: &str) -> Vec<String> {
+        lockfile::candidates(package_file)
+    }
+
+    fn parse_lock_file(&self, lock_file: &str, content: &str) -> Result<LockFile, ExtractError> {
+        lockfile::parse(lock_file, content)
+    }
+
+    fn apply_lock_file(&self, package_file: &mut PackageFile, lock_file: &LockFile) -> bool {
+        lockfile::apply(package_file, lock_file)
     }
 
     fn update(

@@ -1,9 +1,24 @@
-//! The `terraform` manager: Terraform and OpenTofu files: providers, modules and `required_version`.
+//! The `terraform` manager: Terraform and OpenTofu files (`*.tf`, `*.tofu`): providers
+//! (`required_providers` and legacy `provider` blocks), modules, and `required_version`,
+//! with locked provider versions from `.terraform.lock.hcl`.
+//!
+//! Files are parsed with hcl-edit, which keeps byte spans; every updatable value is a plain
+//! string literal whose span (inside the quotes, or the `ref=` value inside a git source)
+//! is recorded at extraction and is the only thing an update rewrites.
+//!
+//! Not extracted (yet): `helm_release` charts, Docker/Kubernetes images in resources,
+//! `tfe_workspace` versions — Renovate reads those too, under their own `depType`s.
 
+mod context;
 mod extract;
+mod extractors;
+mod hcl;
+mod lockfile;
+mod scan;
+mod source;
 mod update;
 
-use upkeep_types::{Datasource, Dependency, DependencyChange, PackageFile};
+use upkeep_types::{Datasource, Dependency, DependencyChange, LockFile, PackageFile};
 
 use crate::{ExtractError, Manager, ManagerMetadata, UpdateError};
 
@@ -36,6 +51,16 @@ impl Manager for Terraform {
         content: &str,
     ) -> Result<Option<PackageFile>, ExtractError> {
         extract::extract(package_file, content)
+    }
+
+    fn parse_lock_file(&self, lock_file: &str, content: &str) -> Result<LockFile, ExtractError> {
+        lockfile::parse(lock_file, content)
+    }
+
+    fn apply_lock_file(&self, package_file: &mut PackageFile, lock_file: &LockFile) -> bool {
+        lockfile::apply(package_file, lock_file);
+        // `.terraform.lock.hcl` sits in the module's own directory: it always governs it
+        true
     }
 
     fn update(
