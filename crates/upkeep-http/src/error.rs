@@ -200,7 +200,8 @@ pub enum SetupError {
 }
 
 /// Describes a reqwest error without the URL reqwest would print (it may carry
-/// credentials): the chain of causes, outermost first, duplicates removed.
+/// credentials): the two innermost causes (`tcp connect error: Connection refused`),
+/// which say what happened, without the generic wrappers reqwest and hyper add.
 pub(crate) fn describe(error: reqwest::Error) -> String {
     let error = error.without_url();
     let mut parts: Vec<String> = vec![error.to_string()];
@@ -212,7 +213,8 @@ pub(crate) fn describe(error: reqwest::Error) -> String {
         }
         source = cause.source();
     }
-    parts.join(": ")
+    let keep = parts.len().saturating_sub(2);
+    parts.split_off(keep).join(": ")
 }
 
 #[cfg(test)]

@@ -86,18 +86,22 @@ impl Hosts {
         }
     }
 
-    /// Marks the host down; the first reason recorded is kept.
-    pub(crate) fn mark_down(&self, host: &str, reason: &str) {
+    /// Marks the host down; the first reason recorded is kept. Returns true for the
+    /// call that marked it, so that exactly one caller reports the host unreachable and
+    /// the others report it down.
+    pub(crate) fn mark_down(&self, host: &str, reason: &str) -> bool {
         let mut states = self.states.lock().unwrap();
-        if let Some(state) = states.get_mut(host)
-            && state.down.is_none()
-        {
-            tracing::warn!(
-                host,
-                reason,
-                "host unreachable; failing its remaining requests in this run"
-            );
-            state.down = Some(reason.to_owned());
+        match states.get_mut(host) {
+            Some(state) if state.down.is_none() => {
+                tracing::warn!(
+                    host,
+                    reason,
+                    "host unreachable; failing its remaining requests in this run"
+                );
+                state.down = Some(reason.to_owned());
+                true
+            }
+            _ => false,
         }
     }
 
@@ -138,8 +142,8 @@ mod tests {
     async fn a_down_host_refuses_new_slots() {
         let hosts = Hosts::default();
         let permit = hosts.acquire("h:1", 1).await.unwrap();
-        hosts.mark_down("h:1", "connection refused");
-        hosts.mark_down("h:1", "a later reason is not kept");
+        assert!(hosts.mark_down("h:1", "connection refused"));
+        assert!(!hosts.mark_down("h:1", "a later reason is not kept"));
         drop(permit);
         assert_eq!(
             hosts.acquire("h:1", 1).await.unwrap_err(),

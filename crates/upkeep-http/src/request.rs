@@ -70,6 +70,8 @@ impl Request {
 
     /// Serve from the on-disk cache under `key` while the entry is younger than `ttl`;
     /// revalidate it with `If-None-Match`/`If-Modified-Since` once it is older.
+    /// Applies to `GET` only (and only when the client has a cache directory); only
+    /// `200` responses are stored.
     pub fn cache(mut self, key: impl Into<String>, ttl: Duration) -> Self {
         self.cache = Some(CachePolicy {
             key: key.into(),

@@ -205,9 +205,18 @@ impl Transport {
                     }
                     match delays.next() {
                         Some(delay) if connect_failures == 1 => delay,
-                        _ => {
-                            self.hosts.mark_down(&host, &reason);
+                        // Exactly one caller reports the host unreachable; callers
+                        // that failed concurrently report it down.
+                        _ if self.hosts.mark_down(&host, &reason) => {
                             return Err(HttpError::Unreachable {
+                                url: redacted(),
+                                host,
+                                reason,
+                            });
+                        }
+                        _ => {
+                            let reason = self.hosts.down_reason(&host).unwrap_or(reason);
+                            return Err(HttpError::HostDown {
                                 url: redacted(),
                                 host,
                                 reason,

@@ -416,6 +416,7 @@ async fn a_refused_connection_fails_fast_once_and_marks_the_host_down() {
     );
     assert!(error.is_host_failure());
     assert!(error.to_string().contains(&format!("`{host}`")), "{error}");
+    assert!(error.to_string().contains("Connection refused"), "{error}");
     assert_eq!(
         client.stats().host(&host).requests,
         2,
@@ -472,4 +473,101 @@ async fn head_returns_headers_and_sends_custom_accept_and_user_agent() {
             .contains("application/vnd.oci.image.index.v1+json")
     );
     assert!(seen.header("user-agent").unwrap().starts_with("upkeep/"));
+}
+
+#[tokio::test]
+async fn concurrent_calls_to_a_dead_host_report_it_unreachable_once() {
+    let port = closed_port().await;
+    let client = client();
+    let mut calls = tokio::task::JoinSet::new();
+    for index in 0..20 {
+        let client = client.clone();
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/package-{index}")).unwrap();
+        calls.spawn(async move { client.get_bytes(Request::new(url)).await });
+    }
+    let (mut unreachable, mut down) = (0, 0);
+    while let Some(result) = calls.join_next().await {
+        match result.unwrap().unwrap_err() {
+            HttpError::Unreachable { .. } => unreachable += 1,
+            HttpError::HostDown { .. } => down += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((unreachable, down), (1, 19));
+    assert_eq!(client.down_hosts().len(), 1);
+}
+
+#[tokio::test]
+async fn a_host_rule_limits_requests_in_flight_to_its_host() {
+    let server = TestServer::start(|_, _| Reply::json("{}").delay(Duration::from_millis(50))).await;
+    let rules = HostRules::new([HostRule {
+        match_host: Some("127.0.0.1".into()),
+        concurrent_request_limit: Some(2),
+        ..HostRule::default()
+    }]);
+    let client = HttpClient::new(options(), rules).unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    for index in 0..8 {
+        let client = client.clone();
+        let url = server.url(&format!("/package-{index}"));
+        calls.spawn(async move { client.get_bytes(Request::new(url)).await });
+    }
+    while let Some(result) = calls.join_next().await {
+        result.unwrap().unwrap();
+    }
+    assert_eq!(client.stats().total().requests, 8);
+    assert!(
+        server.peak_in_flight() <= 2,
+        "peak {}",
+        server.peak_in_flight()
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_an_error_naming_the_url() {
+    let server = TestServer::start(|_, _| Reply::status(302).header("location", "/loop")).await;
+    let url = server.url("/loop");
+    let error = client()
+        .get_bytes(Request::new(url.clone()))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, HttpError::Redirect { .. }), "{error:?}");
+    assert!(error.to_string().contains(&format!("`{url}`")), "{error}");
+    assert_eq!(server.hits("/loop"), 11);
+}
+
+#[tokio::test]
+async fn a_changed_resource_replaces_the_stale_entry() {
+    let server = TestServer::start(|_, earlier| {
+        Reply::json(&format!(r#"{{"revision": {earlier}}}"#))
+            .header("etag", &format!("\"r{earlier}\""))
+    })
+    .await;
+    let directory = tempfile::tempdir().unwrap();
+    let stale = || Request::new(server.url("/pkg")).cache("test:pkg", Duration::ZERO);
+    cached_client(directory.path())
+        .get_bytes(stale())
+        .await
+        .unwrap();
+    let changed = cached_client(directory.path())
+        .get_json::<Value>(stale())
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed.source, changed.body["revision"].as_i64()),
+        (Source::Network, Some(1))
+    );
+    assert_eq!(
+        server.requests("/pkg")[1].header("if-none-match"),
+        Some("\"r0\"")
+    );
+    let fresh = Request::new(server.url("/pkg")).cache("test:pkg", Duration::from_secs(3600));
+    let cached = cached_client(directory.path())
+        .get_json::<Value>(fresh)
+        .await
+        .unwrap();
+    assert_eq!(
+        (cached.source, cached.body["revision"].as_i64()),
+        (Source::Cache, Some(1))
+    );
 }

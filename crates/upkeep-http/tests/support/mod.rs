@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -106,6 +107,14 @@ type Handler = dyn Fn(&Recorded, usize) -> Reply + Send + Sync;
 pub struct TestServer {
     pub address: SocketAddr,
     log: Arc<Mutex<Vec<Recorded>>>,
+    load: Arc<Load>,
+}
+
+/// Requests being answered now, and the most ever answered at once.
+#[derive(Debug, Default)]
+struct Load {
+    current: AtomicUsize,
+    peak: AtomicUsize,
 }
 
 impl TestServer {
@@ -118,17 +127,25 @@ impl TestServer {
         let address = listener.local_addr().unwrap();
         let log: Arc<Mutex<Vec<Recorded>>> = Arc::default();
         let handler: Arc<Handler> = Arc::new(handler);
+        let load: Arc<Load> = Arc::default();
         let accept_log = Arc::clone(&log);
+        let accept_load = Arc::clone(&load);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let log = Arc::clone(&accept_log);
                 let handler = Arc::clone(&handler);
+                let load = Arc::clone(&accept_load);
                 tokio::spawn(async move {
-                    let _ = serve(stream, log, handler).await;
+                    let _ = serve(stream, log, handler, &load).await;
                 });
             }
         });
-        Self { address, log }
+        Self { address, log, load }
+    }
+
+    /// The most requests that were being answered at the same time.
+    pub fn peak_in_flight(&self) -> usize {
+        self.load.peak.load(Ordering::SeqCst)
     }
 
     pub fn url(&self, path: &str) -> Url {
@@ -152,6 +169,19 @@ impl TestServer {
 }
 
 async fn serve(
+    stream: TcpStream,
+    log: Arc<Mutex<Vec<Recorded>>>,
+    handler: Arc<Handler>,
+    load: &Load,
+) -> std::io::Result<()> {
+    let current = load.current.fetch_add(1, Ordering::SeqCst) + 1;
+    load.peak.fetch_max(current, Ordering::SeqCst);
+    let result = answer(stream, log, handler).await;
+    load.current.fetch_sub(1, Ordering::SeqCst);
+    result
+}
+
+async fn answer(
     mut stream: TcpStream,
     log: Arc<Mutex<Vec<Recorded>>>,
     handler: Arc<Handler>,
