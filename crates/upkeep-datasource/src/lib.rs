@@ -14,6 +14,7 @@
 //! Every datasource lives in its own folder and is registered once in [`DATASOURCES`].
 
 mod context;
+pub mod docker;
 mod error;
 mod release;
 
@@ -70,7 +71,7 @@ pub trait DatasourceApi: Send + Sync {
 }
 
 /// Every datasource upkeep has. Adding one means adding its folder and one line here.
-pub static DATASOURCES: &[&dyn DatasourceApi] = &[];
+pub static DATASOURCES: &[&dyn DatasourceApi] = &[&docker::DOCKER];
 
 /// The implementation of `datasource`, if upkeep has one.
 pub fn get_datasource(datasource: Datasource) -> Option<&'static dyn DatasourceApi> {
