@@ -188,9 +188,15 @@ impl DatasourceApi for DockerDatasource {
                     ..Release::default()
                 })
                 .collect();
+            // Docker Hub is reported as Renovate names it, so reports diff cleanly.
+            let registry_url = if image.docker_hub && self.docker_hub.is_none() {
+                "https://index.docker.io".to_owned()
+            } else {
+                image.base.as_str().trim_end_matches('/').to_owned()
+            };
             Ok(ReleaseResult {
                 releases,
-                registry_url: Some(image.base.as_str().trim_end_matches('/').to_owned()),
+                registry_url: Some(registry_url),
                 ..ReleaseResult::default()
             })
         })

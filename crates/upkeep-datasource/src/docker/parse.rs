@@ -312,6 +312,7 @@ mod tests {
     const ATTESTED_INDEX: &str = include_str!("fixtures/index-arm-first-with-attestation.json");
     const MANIFEST: &str = include_str!("fixtures/manifest.json");
     const CONFIG: &str = include_str!("fixtures/config.json");
+    const TOKEN: &str = include_str!("fixtures/token.json");
 
     #[test]
     fn tag_lists_read_null_as_empty() {
@@ -436,6 +437,9 @@ mod tests {
         let token = parse_token(br#"{"access_token":"xyz"}"#).unwrap();
         assert_eq!((token.token.as_str(), token.expires_in), ("xyz", 60));
         assert!(parse_token(br#"{"token":""}"#).is_err());
+        let docker_hub = parse_token(TOKEN.as_bytes()).unwrap();
+        assert_eq!(docker_hub.expires_in, 300);
+        assert!(docker_hub.token.starts_with("eyJ"));
     }
 
     #[test]

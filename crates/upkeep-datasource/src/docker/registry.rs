@@ -13,6 +13,12 @@
 //! by digest 30 days (content-addressed, immutable). Tokens are never written to disk.
 //! `HEAD` is not cached (the client caches `GET` only); the in-run memo still makes
 //! fifty identical digest lookups one request.
+//!
+//! Known limits, both from the client's layers rather than this file: the disk cache
+//! is partitioned by the `Authorization` sent, and a registry token is new every run,
+//! so token registries (Docker Hub, GHCR) revalidate nothing across runs; and the
+//! in-run memo shares one token response per (realm, scope), so a run longer than a
+//! token's lifetime (Docker Hub: 300 s) would be handed the expired token again.
 
 use std::time::Duration;
 
@@ -27,7 +33,8 @@ use crate::{DatasourceError, LookupContext};
 
 /// The `hostType` hostRules are matched with.
 const HOST_TYPE: &str = "docker";
-/// Tags asked for per page.
+/// Tags asked for per page: ECR's maximum, and distribution 3.1's default `maxtags`
+/// (it answers `400 PAGINATION_NUMBER_INVALID` to more; Renovate's `n=10000` broke there).
 const PAGE_SIZE: u32 = 1000;
 /// Pages followed at most (100,000 tags): a registry cannot keep a lookup busy forever.
 const MAX_PAGES: usize = 100;

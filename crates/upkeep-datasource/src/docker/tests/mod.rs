@@ -123,6 +123,19 @@ async fn anonymous_tags_become_releases() {
 }
 
 #[tokio::test]
+async fn registry_urls_send_names_without_a_registry_to_a_mirror() {
+    let server = Server::start(registry(Auth::Token(None), "team/app", &["1.0"])).await;
+    let mut query = query("team/app");
+    query.registry_urls = vec![server.base.clone(), "https://unused.example.com".to_owned()];
+    let result = DockerDatasource::new()
+        .get_releases(&anonymous(), &query)
+        .await
+        .unwrap();
+    assert_eq!(versions(&result), ["1.0"]);
+    assert_eq!(result.registry_url.as_deref(), Some(server.base.as_str()));
+}
+
+#[tokio::test]
 async fn official_images_are_asked_under_library_on_docker_hub() {
     let server = Server::start(registry(Auth::Anonymous, "library/node", &["20"])).await;
     let datasource = DockerDatasource::with_docker_hub(Url::parse(&server.base).unwrap());
