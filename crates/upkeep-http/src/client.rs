@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::cache::{CacheEntry, DiskCache};
+use crate::error::summarize_error_body;
 use crate::hosts::{DownHost, host_key};
 use crate::memo::{Memo, MemoKey, fingerprint};
 use crate::request::CachePolicy;
@@ -295,6 +296,7 @@ fn judge(raw: RawResponse) -> Result<Response, HttpError> {
             status: code,
             sent_credentials: raw.sent_credentials,
             challenge: header_text(&raw.headers, WWW_AUTHENTICATE.as_str()),
+            detail: summarize_error_body(&raw.body),
         },
         404 | 410 => HttpError::NotFound { url, status: code },
         429 => HttpError::RateLimited {

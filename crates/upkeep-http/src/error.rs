@@ -83,7 +83,7 @@ pub enum HttpError {
         attempts: u32,
     },
     /// 401 or 403: credentials missing, wrong, or lacking permission.
-    #[error("`{url}` answered HTTP {status}: {}", if *.sent_credentials { "the credentials were refused" } else { "credentials are required (add a hostRule)" })]
+    #[error("`{url}` answered HTTP {status}: {}{}", if *.sent_credentials { "the credentials were refused" } else { "credentials are required (add a hostRule)" }, .detail.as_ref().map(|detail| format!(" ({detail})")).unwrap_or_default())]
     Auth {
         /// The URL that was requested.
         url: RedactedUrl,
@@ -93,6 +93,10 @@ pub enum HttpError {
         sent_credentials: bool,
         /// The `WWW-Authenticate` challenge, for token flows such as Docker's.
         challenge: Option<String>,
+        /// What the error body says, shortened ([`summarize_error_body`]): OCI
+        /// registries name the refusal there (`DENIED: requested access to the
+        /// resource is denied`).
+        detail: Option<String>,
     },
     /// 429 after the configured retries, or with a `Retry-After` beyond the cap.
     #[error("`{url}` is rate-limiting requests (HTTP 429) after {attempts} attempt(s)")]
@@ -199,6 +203,54 @@ pub enum SetupError {
     },
 }
 
+/// The longest error-body summary kept, in characters.
+const DETAIL_CHARS: usize = 200;
+
+/// A one-line summary of an error body, for messages: the `code: message` pairs of an
+/// OCI distribution error (`{"errors":[{"code":"DENIED","message":"…"}]}`), the
+/// `error`/`message` field most other registries use, or the first line of a short
+/// plain-text body; `None` for anything else (HTML pages, binary, empty).
+pub fn summarize_error_body(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?.trim();
+    let summary = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => summarize_json(&value)?,
+        Err(_) if !text.starts_with('<') => text.lines().next()?.trim().to_owned(),
+        Err(_) => return None,
+    };
+    if summary.is_empty() {
+        return None;
+    }
+    if summary.chars().count() > DETAIL_CHARS {
+        let cut: String = summary.chars().take(DETAIL_CHARS).collect();
+        return Some(format!("{cut}…"));
+    }
+    Some(summary)
+}
+
+fn summarize_json(value: &serde_json::Value) -> Option<String> {
+    let text = |value: &serde_json::Value| value.as_str().map(str::to_owned);
+    if let Some(errors) = value.get("errors").and_then(|errors| errors.as_array()) {
+        let parts: Vec<String> = errors
+            .iter()
+            .filter_map(|error| {
+                let code = error.get("code").and_then(text);
+                let message = error.get("message").and_then(text);
+                match (code, message) {
+                    (Some(code), Some(message)) => Some(format!("{code}: {message}")),
+                    (code, message) => code.or(message),
+                }
+            })
+            .collect();
+        return (!parts.is_empty()).then(|| parts.join("; "));
+    }
+    let error = value.get("error");
+    error
+        .and_then(text)
+        .or_else(|| error.and_then(|error| error.get("message")).and_then(text))
+        .or_else(|| value.get("message").and_then(text))
+        .or_else(|| value.get("details").and_then(text))
+}
+
 /// Describes a reqwest error without the URL reqwest would print (it may carry
 /// credentials): the two innermost causes (`tcp connect error: Connection refused`),
 /// which say what happened, without the generic wrappers reqwest and hyper add.
@@ -240,9 +292,47 @@ mod tests {
             status: 401,
             sent_credentials: false,
             challenge: None,
+            detail: None,
         };
         assert!(error.to_string().contains("add a hostRule"), "{error}");
         assert!(!error.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn error_bodies_are_summarized_in_one_short_line() {
+        let oci = br#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied","detail":null}]}"#;
+        assert_eq!(
+            summarize_error_body(oci).as_deref(),
+            Some("DENIED: requested access to the resource is denied")
+        );
+        assert_eq!(
+            summarize_error_body(br#"{"error":"unauthorized"}"#).as_deref(),
+            Some("unauthorized")
+        );
+        assert_eq!(
+            summarize_error_body(b"bad token\nmore").as_deref(),
+            Some("bad token")
+        );
+        assert_eq!(summarize_error_body(b"<html><body>401</body></html>"), None);
+        assert_eq!(summarize_error_body(b""), None);
+        let long = "x".repeat(500);
+        assert_eq!(
+            summarize_error_body(long.as_bytes())
+                .unwrap()
+                .chars()
+                .count(),
+            DETAIL_CHARS + 1
+        );
+        let error = HttpError::Auth {
+            url: url(),
+            status: 403,
+            sent_credentials: true,
+            challenge: None,
+            detail: summarize_error_body(oci),
+        };
+        assert!(error.to_string().ends_with(
+            "the credentials were refused (DENIED: requested access to the resource is denied)"
+        ));
     }
 
     #[test]

@@ -50,7 +50,7 @@ mod stats;
 mod transport;
 
 pub use client::HttpClient;
-pub use error::{HttpError, SetupError};
+pub use error::{HttpError, SetupError, summarize_error_body};
 pub use host_rules::{AuthType, Credential, HostRule, HostRules, HostSettings, rules_from_env};
 pub use hosts::DownHost;
 pub use options::{HttpOptions, RetryOptions};

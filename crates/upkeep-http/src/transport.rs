@@ -51,7 +51,8 @@ pub(crate) struct RawResponse {
     pub(crate) url: Url,
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
-    /// Empty unless the status is 2xx and the method is not `HEAD`.
+    /// Empty unless the method is not `HEAD` and the status is 2xx (the whole body) or
+    /// 401/403 (its first [`ERROR_BODY_BYTES`], for the error message).
     pub(crate) body: Bytes,
     /// Requests sent for the last hop.
     pub(crate) attempts: u32,
@@ -262,7 +263,11 @@ impl Transport {
             .map_err(|error| classify(error, url, exchange.timeout))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = if *method == Method::HEAD || !status.is_success() {
+        let body = if *method == Method::HEAD {
+            Bytes::new()
+        } else if matches!(status.as_u16(), 401 | 403) {
+            read_excerpt(&mut response, ERROR_BODY_BYTES).await
+        } else if !status.is_success() {
             Bytes::new()
         } else {
             read_capped(
@@ -282,6 +287,24 @@ impl Transport {
             sent_credentials: authorization.is_some(),
         })
     }
+}
+
+/// How much of a 401/403 body is read: enough for a registry's error code and message.
+const ERROR_BODY_BYTES: usize = 4096;
+
+/// The first `limit` bytes of a body, for error messages; a broken read just ends it.
+async fn read_excerpt(response: &mut reqwest::Response, limit: usize) -> Bytes {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = limit - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            _ => break,
+        }
+    }
+    Bytes::from(body)
 }
 
 /// Reads the body chunk by chunk, failing as soon as it passes `limit`; a declared
