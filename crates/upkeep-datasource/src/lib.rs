@@ -17,8 +17,17 @@ mod context;
 mod error;
 mod release;
 
+mod npm;
+mod registry_config;
+#[cfg(test)]
+mod test_server;
+
 pub use context::{LookupContext, RegistryConfig};
 pub use error::DatasourceError;
+pub use npm::Npm;
+pub use registry_config::{
+    apply_cargo_config, apply_cargo_env, apply_npmrc, cargo_registry_index, read_registry_config,
+};
 pub use release::{Release, ReleaseQuery, ReleaseResult};
 
 use std::future::Future;
@@ -70,7 +79,7 @@ pub trait DatasourceApi: Send + Sync {
 }
 
 /// Every datasource upkeep has. Adding one means adding its folder and one line here.
-pub static DATASOURCES: &[&dyn DatasourceApi] = &[];
+pub static DATASOURCES: &[&dyn DatasourceApi] = &[&Npm];
 
 /// The implementation of `datasource`, if upkeep has one.
 pub fn get_datasource(datasource: Datasource) -> Option<&'static dyn DatasourceApi> {
