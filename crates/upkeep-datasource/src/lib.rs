@@ -17,18 +17,22 @@ mod context;
 mod error;
 mod release;
 
+mod crates;
 mod npm;
 mod registry_config;
+mod terraform;
 #[cfg(test)]
 mod test_server;
 
 pub use context::{LookupContext, RegistryConfig};
+pub use crates::Crate;
 pub use error::DatasourceError;
 pub use npm::Npm;
 pub use registry_config::{
     apply_cargo_config, apply_cargo_env, apply_npmrc, cargo_registry_index, read_registry_config,
 };
 pub use release::{Release, ReleaseQuery, ReleaseResult};
+pub use terraform::{TerraformModule, TerraformProvider};
 
 use std::future::Future;
 use std::pin::Pin;
