@@ -18,6 +18,7 @@ mod error;
 mod release;
 
 mod crates;
+mod git;
 mod npm;
 mod registry_config;
 mod terraform;
@@ -27,6 +28,7 @@ mod test_server;
 pub use context::{LookupContext, RegistryConfig};
 pub use crates::Crate;
 pub use error::DatasourceError;
+pub use git::{GitCli, GitFailure, GitRunner, GitTags, GithubTags};
 pub use npm::Npm;
 pub use registry_config::{
     apply_cargo_config, apply_cargo_env, apply_npmrc, cargo_registry_index, read_registry_config,
@@ -83,7 +85,14 @@ pub trait DatasourceApi: Send + Sync {
 }
 
 /// Every datasource upkeep has. Adding one means adding its folder and one line here.
-pub static DATASOURCES: &[&dyn DatasourceApi] = &[&Npm];
+pub static DATASOURCES: &[&dyn DatasourceApi] = &[
+    &Npm,               // npm/
+    &Crate,             // crates/
+    &TerraformProvider, // terraform/
+    &TerraformModule,   // terraform/
+    &git::GIT_TAGS,     // git/
+    &git::GITHUB_TAGS,  // git/
+];
 
 /// The implementation of `datasource`, if upkeep has one.
 pub fn get_datasource(datasource: Datasource) -> Option<&'static dyn DatasourceApi> {
