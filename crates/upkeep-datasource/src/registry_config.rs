@@ -9,7 +9,10 @@
 //! What is read, and why no more:
 //! - `.npmrc`: `registry=`, `@scope:registry=`, `//host/path/:_authToken=` and a bare
 //!   `_authToken=` (which belongs to the default registry). `${VAR}` is expanded as npm
-//!   does; a setting whose variable is unset is dropped rather than sent literally.
+//!   does, but only when the bot allows it (Renovate's `exposeAllEnv`): otherwise a
+//!   repository could write `//its.host/:_authToken=${BOT_SECRET}` and receive the
+//!   bot's secret. A setting whose variable is unset (or not exposed) is dropped rather
+//!   than sent literally.
 //!   `_auth`, `username`/`_password` and client certificates are not read: hostRules
 //!   cover those cases.
 //! - `.cargo/config.toml` (or the legacy `.cargo/config`): `[registries.NAME] index`.
@@ -46,7 +49,7 @@ pub fn apply_npmrc(
             Ok(value) => value,
             Err(variable) => {
                 problems.push(format!(
-                    ".npmrc line {}: `${{{variable}}}` is not set; `{key}` ignored",
+                    ".npmrc line {}: `${{{variable}}}` is not set (or the environment is not exposed); `{key}` ignored",
                     number + 1
                 ));
                 continue;
@@ -218,12 +221,20 @@ fn env_form(name: &str) -> String {
 }
 
 /// Reads `.npmrc` and `.cargo/config.toml` (or `.cargo/config`) from a checkout root,
-/// plus the process environment. Returns the settings and the problems met (unreadable
-/// or invalid files, unset variables), which the caller reports.
-pub fn read_registry_config(root: &Path) -> (RegistryConfig, Vec<String>) {
+/// plus `CARGO_REGISTRIES_<NAME>_INDEX` from the process environment. `${VAR}` in
+/// `.npmrc` is expanded from the environment only when `expose_all_env` is set.
+/// Returns the settings and the problems met (unreadable or invalid files, unset or
+/// unexposed variables), which the caller reports.
+pub fn read_registry_config(root: &Path, expose_all_env: bool) -> (RegistryConfig, Vec<String>) {
     let mut config = RegistryConfig::default();
     let mut problems = Vec::new();
-    let env = |name: &str| std::env::var(name).ok();
+    let env = |name: &str| {
+        if expose_all_env {
+            std::env::var(name).ok()
+        } else {
+            None
+        }
+    };
     if let Some(text) = read_optional(&root.join(".npmrc"), &mut problems) {
         problems.extend(apply_npmrc(&mut config, &text, &env));
     }
@@ -236,7 +247,9 @@ pub fn read_registry_config(root: &Path) -> (RegistryConfig, Vec<String>) {
             break;
         }
     }
-    apply_cargo_env(&mut config, std::env::vars());
+    let vars = std::env::vars_os()
+        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)));
+    apply_cargo_env(&mut config, vars);
     (config, problems)
 }
 
@@ -426,7 +439,7 @@ git-fetch-with-cli = true
         let root = tempfile::tempdir().unwrap();
         std::fs::write(
             root.path().join(".npmrc"),
-            "@acme:registry=https://npm.acme.dev/\n",
+            "@acme:registry=https://npm.acme.dev/\n//npm.acme.dev/:_authToken=${PATH}\n",
         )
         .unwrap();
         std::fs::create_dir(root.path().join(".cargo")).unwrap();
@@ -435,12 +448,19 @@ git-fetch-with-cli = true
             "[registries.internal]\nindex = \"sparse+https://crates.acme.dev/\"\n",
         )
         .unwrap();
-        let (config, problems) = read_registry_config(root.path());
-        assert!(problems.is_empty(), "{problems:?}");
+        let (config, problems) = read_registry_config(root.path(), false);
+        assert!(
+            config.npm_tokens.is_empty(),
+            "the environment is not exposed"
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(config.npm_scopes["@acme"], "https://npm.acme.dev/");
         assert_eq!(
             cargo_registry_index(&config, "internal"),
             Some("sparse+https://crates.acme.dev/")
         );
+        let (config, problems) = read_registry_config(root.path(), true);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(config.npm_tokens.len(), 1);
     }
 }
