@@ -101,3 +101,29 @@ pub fn get_datasource(datasource: Datasource) -> Option<&'static dyn DatasourceA
         .copied()
         .find(|candidate| candidate.id() == datasource)
 }
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_datasource_is_found_by_its_id_once() {
+        for datasource in DATASOURCES {
+            let id = datasource.id();
+            let same = DATASOURCES.iter().filter(|other| other.id() == id).count();
+            assert_eq!(same, 1, "{id} is registered {same} times");
+            assert_eq!(get_datasource(id).map(|found| found.id()), Some(id));
+        }
+        for id in [
+            "npm",
+            "crate",
+            "terraform-provider",
+            "terraform-module",
+            "git-tags",
+            "github-tags",
+        ] {
+            let id = Datasource::from_id(id).unwrap();
+            assert!(get_datasource(id).is_some(), "{id} is not registered");
+        }
+    }
+}
