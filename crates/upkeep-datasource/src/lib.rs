@@ -18,9 +18,24 @@ pub mod docker;
 mod error;
 mod release;
 
+mod crates;
+mod git;
+mod npm;
+mod registry_config;
+mod terraform;
+#[cfg(test)]
+mod test_server;
+
 pub use context::{LookupContext, RegistryConfig};
+pub use crates::Crate;
 pub use error::DatasourceError;
+pub use git::{GitCli, GitFailure, GitRunner, GitTags, GithubTags};
+pub use npm::Npm;
+pub use registry_config::{
+    apply_cargo_config, apply_cargo_env, apply_npmrc, cargo_registry_index, read_registry_config,
+};
 pub use release::{Release, ReleaseQuery, ReleaseResult};
+pub use terraform::{TerraformModule, TerraformProvider};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -71,7 +86,15 @@ pub trait DatasourceApi: Send + Sync {
 }
 
 /// Every datasource upkeep has. Adding one means adding its folder and one line here.
-pub static DATASOURCES: &[&dyn DatasourceApi] = &[&docker::DOCKER];
+pub static DATASOURCES: &[&dyn DatasourceApi] = &[
+    &docker::DOCKER,    // docker/
+    &Npm,               // npm/
+    &Crate,             // crates/
+    &TerraformProvider, // terraform/
+    &TerraformModule,   // terraform/
+    &git::GIT_TAGS,     // git/
+    &git::GITHUB_TAGS,  // git/
+];
 
 /// The implementation of `datasource`, if upkeep has one.
 pub fn get_datasource(datasource: Datasource) -> Option<&'static dyn DatasourceApi> {
@@ -79,4 +102,30 @@ pub fn get_datasource(datasource: Datasource) -> Option<&'static dyn DatasourceA
         .iter()
         .copied()
         .find(|candidate| candidate.id() == datasource)
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_datasource_is_found_by_its_id_once() {
+        for datasource in DATASOURCES {
+            let id = datasource.id();
+            let same = DATASOURCES.iter().filter(|other| other.id() == id).count();
+            assert_eq!(same, 1, "{id} is registered {same} times");
+            assert_eq!(get_datasource(id).map(|found| found.id()), Some(id));
+        }
+        for id in [
+            "npm",
+            "crate",
+            "terraform-provider",
+            "terraform-module",
+            "git-tags",
+            "github-tags",
+        ] {
+            let id = Datasource::from_id(id).unwrap();
+            assert!(get_datasource(id).is_some(), "{id} is not registered");
+        }
+    }
 }

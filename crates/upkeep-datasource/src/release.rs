@@ -56,4 +56,8 @@ pub struct ReleaseResult {
     /// A deprecation message for the whole package.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecation_message: Option<String>,
+    /// Versions the registry lists but withdrew (Cargo `yanked`): left out of
+    /// `releases`, kept so that a current version being yanked can be reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub yanked_versions: Vec<String>,
 }
