@@ -220,25 +220,8 @@ pub enum AutomergeType {
     PrComment,
 }
 
-/// `rangeStrategy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RangeStrategy {
-    /// Let the manager decide.
-    Auto,
-    /// Pin to exact versions.
-    Pin,
-    /// Raise the range's lower bound.
-    Bump,
-    /// Replace the range only when the new version falls outside it.
-    Replace,
-    /// Widen the range to include the new version.
-    Widen,
-    /// Update the lock file only, when the range allows.
-    UpdateLockfile,
-    /// Only update within the range.
-    InRangeOnly,
-}
+/// `rangeStrategy`: the versioning crate's type, so lookup uses the parsed value as is.
+pub use upkeep_versioning::RangeStrategy;
 
 /// `rebaseWhen`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
