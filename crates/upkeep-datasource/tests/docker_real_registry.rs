@@ -375,3 +375,62 @@ async fn anonymous_pull_tokens_need_no_credentials() {
     let tokens = oci.token_requests();
     assert_eq!(tokens, 2, "token requests");
 }
+
+/// Regression: a token server on another host than the registry got no credential
+/// when hostRules named only the registry (as users write them for GitLab's
+/// `registry.example.com`, whose realm is `example.com/jwt/auth`), so the lookup
+/// failed with "add a hostRule" where Docker and Renovate succeed.
+#[tokio::test]
+async fn token_auth_with_credentials_for_the_registry_host_only() {
+    let oci = OciRegistry::start(OciAuth::Token);
+    let pushed = fill(&oci);
+    let (user, password) = oci.credentials().unwrap();
+    let rules = credentials_for(&oci.host(), user, password);
+    check_everything(&oci, &pushed, &context(rules)).await;
+    assert_eq!(oci.token_requests(), 2, "token requests");
+}
+
+/// The realm's own hostRules credential wins over the registry's.
+#[tokio::test]
+async fn the_token_servers_own_credentials_win_over_the_registrys() {
+    let oci = OciRegistry::start(OciAuth::Token);
+    let digest = oci.push_image(REPO, "1.0", "2024-01-01T00:00:00Z");
+    let (user, password) = oci.credentials().unwrap();
+    let token_host = host_port(&oci.token_url().unwrap());
+    let mut rules = vec![
+        HostRule {
+            match_host: Some(oci.host()),
+            username: Some(user.to_owned()),
+            password: Some(SecretString::from("wrong-for-the-token-server")),
+            ..HostRule::default()
+        },
+        HostRule {
+            match_host: Some(token_host),
+            username: Some(user.to_owned()),
+            password: Some(SecretString::from(password)),
+            ..HostRule::default()
+        },
+    ];
+    let name = format!("{}/{REPO}", oci.host());
+    let found = DockerDatasource::new()
+        .get_digest(
+            &context(HostRules::new(rules.clone())),
+            &query(&name),
+            Some("1.0"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.as_deref(), Some(digest.as_str()));
+
+    // Without the token server's rule, the registry's (wrong) one goes along.
+    rules.pop();
+    let error = DockerDatasource::new()
+        .get_digest(&context(HostRules::new(rules)), &query(&name), Some("1.0"))
+        .await
+        .unwrap_err();
+    assert!(error.is_host_failure(), "{error:?}");
+    assert!(
+        error.to_string().contains("the credentials were refused"),
+        "{error}"
+    );
+}
