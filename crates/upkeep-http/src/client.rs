@@ -117,6 +117,13 @@ impl HttpClient {
         self.inner.transport.hosts.down_hosts()
     }
 
+    /// The credential hostRules give a request for `url` made for `host_type`, if any
+    /// (for flows that must send one host's credential to another, such as a
+    /// registry's token realm).
+    pub fn credential(&self, url: &Url, host_type: Option<&str>) -> Option<crate::Credential> {
+        self.inner.rules.resolve(url, host_type).credential
+    }
+
     /// Forgets the in-run results (call between repositories); the disk cache stays.
     pub fn clear_memo(&self) {
         self.inner.memo.clear();

@@ -43,6 +43,7 @@ const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 const DOCKER_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
@@ -247,22 +248,46 @@ impl OciRegistry {
     /// Pushes a multi-arch image as `name:tag`: manifests for linux/amd64 and
     /// linux/arm64/v8 (by digest) and an OCI image index; returns the index digest.
     pub fn push_index(&self, name: &str, tag: &str, created: &str) -> String {
+        let platforms = [("amd64", None, created), ("arm64", Some("v8"), created)];
+        self.push_multi_arch(name, tag, false, &platforms).0
+    }
+
+    /// Pushes a multi-arch image as `name:tag` with one platform manifest per
+    /// `(architecture, variant, created)`, listed in the index in that order, so a test
+    /// can tell which platform a client reads. `docker` picks Docker v2 media types (a
+    /// manifest list over schema 2 manifests) instead of OCI ones. Returns the index
+    /// digest and the platform manifests' digests in order.
+    pub fn push_multi_arch(
+        &self,
+        name: &str,
+        tag: &str,
+        docker: bool,
+        platforms: &[(&str, Option<&str>, &str)],
+    ) -> (String, Vec<String>) {
+        let (manifest_type, index_type) = if docker {
+            (DOCKER_MANIFEST, DOCKER_LIST)
+        } else {
+            (OCI_MANIFEST, OCI_INDEX)
+        };
         let mut entries = Vec::new();
-        for (arch, variant) in [("amd64", None), ("arm64", Some("v8"))] {
-            let manifest = self.platform_manifest(name, tag, created, arch, false);
+        let mut digests = Vec::new();
+        for &(arch, variant, created) in platforms {
+            let manifest = self.platform_manifest(name, tag, created, arch, docker);
             let size = manifest.len();
             let digest = sha256_digest(&manifest);
-            self.put_manifest(name, &digest, OCI_MANIFEST, manifest);
+            self.put_manifest(name, &digest, manifest_type, manifest);
             let mut platform = json!({ "architecture": arch, "os": "linux" });
             if let Some(v) = variant {
                 platform["variant"] = json!(v);
             }
             entries.push(json!({
-                "mediaType": OCI_MANIFEST, "digest": digest, "size": size, "platform": platform,
+                "mediaType": manifest_type, "digest": digest, "size": size, "platform": platform,
             }));
+            digests.push(digest);
         }
-        let index = json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries });
-        self.put_manifest(name, tag, OCI_INDEX, serde_json::to_vec(&index).unwrap())
+        let index = json!({ "schemaVersion": 2, "mediaType": index_type, "manifests": entries });
+        let digest = self.put_manifest(name, tag, index_type, serde_json::to_vec(&index).unwrap());
+        (digest, digests)
     }
 
     /// Points `new_tag` at the manifest `reference` (a tag or digest) already points at,

@@ -5,7 +5,9 @@
 //! `WWW-Authenticate: Bearer realm="…",service="…",scope="…"` means "fetch a token from
 //! `realm?service=…&scope=repository:<name>:pull` and retry with
 //! `Authorization: Bearer <token>`". The token endpoint gets the hostRules credential
-//! for its own host (Basic), which the HTTP client adds by itself.
+//! for its own host (Basic), which the HTTP client adds by itself; when its host has
+//! none, the registry's credential goes along, as Docker and Renovate send it (never
+//! from an `https` registry to a plain-`http` realm).
 //!
 //! Challenges are parsed per RFC 7235: several may share one header
 //! (`Basic realm="x", Bearer realm="…"`), values may be quoted and contain commas

@@ -19,6 +19,27 @@
 //! which would cost a manifest request per package; [`DockerDatasource::image_metadata`]
 //! reports it with the timestamp for a version the lookup already inspects.
 //!
+//! # Verified against a real registry
+//!
+//! `tests/docker_real_registry.rs` runs all of this against Debian's `docker-registry`
+//! (CNCF distribution 2.8) on loopback, filled through its HTTP API by
+//! `upkeep-testkit`: anonymous, with basic auth (htpasswd), with token auth (an RS256
+//! JWT token server on another port, credentials required) and with anonymous pull
+//! tokens. Checked there: `127.0.0.1:PORT/team/app` resolves to that registry and
+//! Docker Hub names (`node`, `docker.io/node`) to `library/…` on a stand-in; the
+//! releases are exactly the pushed tags (suffix families such as `18-alpine3.19`,
+//! `20.11.1-bookworm-slim`, `1.2.3-rc1`, `v1.2.4`, `latest`; 2.8 lists them unsorted);
+//! digests equal the registry's for OCI and Docker v2 manifests, the index's digest for
+//! an OCI index or Docker manifest list, and follow a retag; the release time is the
+//! pushed `created`, the amd64 one for multi-arch tags even when arm64 is listed
+//! first; Basic credentials from hostRules work, and missing or wrong ones are host
+//! failures naming the registry (the token server, in token mode); token servers get
+//! their own host's credentials or, lacking those, the registry's, and one token per
+//! repository serves a whole lookup;
+//! a missing repository or tag is `NotFound`. Not checkable there: `Link` pagination
+//! (2.8 ignores `n` and sends none; the in-process tests cover it) and blob redirects
+//! to storage.
+//!
 //! Parsing is pure ([`parse`], [`auth`]'s challenge parser, [`reference`]); requests
 //! live in `registry.rs`. Docker Hub's address is a field, so tests (and real-registry
 //! tests from the testkit) point the datasource at a loopback server.

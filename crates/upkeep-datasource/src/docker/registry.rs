@@ -191,7 +191,8 @@ impl Repository<'_> {
     }
 
     /// Fetches a pull token for this repository from the challenge's realm; the client
-    /// adds the realm host's hostRules credential (Basic) by itself.
+    /// adds the realm host's hostRules credential (Basic) by itself, else the
+    /// registry's goes along ([`Self::realm_fallback_credential`]).
     async fn token(&self, challenge: &Challenge) -> Result<(SecretString, u64), DatasourceError> {
         let realm = challenge.param("realm").unwrap_or_default();
         let mut url = Url::parse(realm)
@@ -212,14 +213,36 @@ impl Repository<'_> {
                 &format!("repository:{}:pull", self.image.repository),
             );
         }
+        let mut request = Request::new(url.clone()).accept("application/json");
+        if let Some(credential) = self.realm_fallback_credential(&url) {
+            request = request.authorization(&credential);
+        }
         let response = self
-            .call(Call::Get, Request::new(url).accept("application/json"))
+            .call(Call::Get, request)
             .await
             .map_err(|error| self.failure(error))?;
         let token =
             parse_token(&response.body).map_err(|reason| self.invalid(&response, reason))?;
         let authorization = SecretString::from(format!("Bearer {}", token.token));
         Ok((authorization, token.expires_in))
+    }
+
+    /// The registry's own credential, for a token realm on another host that hostRules
+    /// give none: Docker and Renovate send the registry's credential to its realm
+    /// (GitLab's `registry.example.com` → `example.com/jwt/auth`, a registry whose
+    /// token server listens on another port), and it reveals nothing the registry
+    /// could not ask for with a `Basic` challenge. Never from an `https` registry to a
+    /// plain-`http` realm.
+    fn realm_fallback_credential(&self, realm: &Url) -> Option<SecretString> {
+        let http = &self.context.http;
+        if http.credential(realm, Some(HOST_TYPE)).is_some() {
+            return None;
+        }
+        if realm.scheme() != "https" && self.image.base.scheme() == "https" {
+            return None;
+        }
+        http.credential(&self.image.base, Some(HOST_TYPE))
+            .map(|credential| credential.authorization())
     }
 
     // DatasourceError is as large as the HttpError it may carry; boxing it here would
@@ -295,4 +318,97 @@ fn manifest_request(url: &Url) -> Request {
             request.accept(media_type)
         })
         .max_body_bytes(MAX_DOCUMENT_BYTES)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use secrecy::ExposeSecret;
+    use upkeep_http::{HostRule, HostRules, HttpClient, HttpOptions};
+
+    use super::*;
+    use crate::RegistryConfig;
+
+    fn rule(match_host: &str, user: &str) -> HostRule {
+        HostRule {
+            match_host: Some(match_host.to_owned()),
+            username: Some(user.to_owned()),
+            password: Some(SecretString::from("pw")),
+            ..HostRule::default()
+        }
+    }
+
+    /// What goes with a token request to `realm` for `registry`'s image.
+    fn fallback(registry: &str, realm: &str, rules: Vec<HostRule>) -> Option<String> {
+        let context = LookupContext {
+            http: Arc::new(HttpClient::new(HttpOptions::default(), HostRules::new(rules)).unwrap()),
+            registries: RegistryConfig::default(),
+        };
+        let image = ImageRef {
+            base: Url::parse(registry).unwrap(),
+            repository: "team/app".to_owned(),
+            docker_hub: false,
+        };
+        let repository = Repository {
+            tokens: &TokenCache::new(),
+            context: &context,
+            image: &image,
+            package: "team/app",
+        };
+        repository
+            .realm_fallback_credential(&Url::parse(realm).unwrap())
+            .map(|secret| secret.expose_secret().to_owned())
+    }
+
+    #[test]
+    fn a_realm_without_credentials_gets_the_registrys() {
+        let registry_only = || vec![rule("registry.example.com", "reg")];
+        let sent = fallback(
+            "https://registry.example.com/",
+            "https://example.com/jwt/auth",
+            registry_only(),
+        );
+        // Basic base64("reg:pw")
+        assert_eq!(sent.as_deref(), Some("Basic cmVnOnB3"));
+        // The realm's own rule is left to the client, which adds it.
+        let both = vec![
+            rule("registry.example.com", "reg"),
+            rule("example.com", "realm"),
+        ];
+        assert_eq!(
+            fallback(
+                "https://registry.example.com/",
+                "https://example.com/jwt/auth",
+                both
+            ),
+            None
+        );
+        // Never from an https registry to a plain-http realm; http to http is as safe
+        // as the registry itself.
+        assert_eq!(
+            fallback(
+                "https://registry.example.com/",
+                "http://example.com/jwt/auth",
+                registry_only()
+            ),
+            None
+        );
+        assert!(
+            fallback(
+                "http://registry.example.com/",
+                "http://example.com/jwt/auth",
+                registry_only()
+            )
+            .is_some()
+        );
+        assert_eq!(
+            fallback(
+                "https://other.example.org/",
+                "https://example.com/t",
+                registry_only()
+            ),
+            None
+        );
+    }
 }
