@@ -1,7 +1,9 @@
-//! One repository through upkeep's pipeline. For now: list a checkout's files and extract
-//! every dependency; lookup, planning, applying and publishing join as they are built.
+//! One repository through upkeep's pipeline. For now: list a checkout's files, extract
+//! every dependency and look each up ([`lookup`]); planning, applying and publishing join
+//! as they are built.
 
 pub mod files;
+pub mod lookup;
 
 use std::path::Path;
 
