@@ -199,10 +199,11 @@ impl Decider<'_, '_> {
             ));
             return;
         }
-        let mut strategy = input
-            .settings
-            .range_strategy
-            .resolve(input.manager, dependency.dep_type.as_deref(), value);
+        let mut strategy = input.settings.range_strategy.resolve(
+            input.manager,
+            dependency.dep_type.as_deref(),
+            value,
+        );
         if strategy == RangeStrategy::UpdateLockfile && dependency.locked_version.is_none() {
             strategy = RangeStrategy::Bump;
         }
@@ -425,7 +426,9 @@ impl Decider<'_, '_> {
                 .timestamps
                 .push(candidate.release.version.clone());
         }
-        let released = known.as_deref().and_then(|text| text.parse::<Timestamp>().ok());
+        let released = known
+            .as_deref()
+            .and_then(|text| text.parse::<Timestamp>().ok());
         let eligible_at = released.and_then(|released| released.checked_add(minimum).ok());
         match eligible_at {
             Some(eligible_at) if eligible_at <= self.input.now => Age::Eligible,

@@ -69,8 +69,7 @@ impl Filters<'_> {
         {
             return false;
         }
-        if self.strategy == RangeStrategy::InRangeOnly && !versioning.matches(version, self.range)
-        {
+        if self.strategy == RangeStrategy::InRangeOnly && !versioning.matches(version, self.range) {
             return false;
         }
         if self.settings.ignore_deprecated

@@ -26,7 +26,6 @@ pub use decide::{
 };
 pub use report::{HostError, LookedUpPackageFile, LookupError, LookupReport};
 pub use run::{
-    Datasources, LookupKey, LookupOptions, LookupProgress, VulnerabilityLookup,
-    lookup_repository,
+    Datasources, LookupKey, LookupOptions, LookupProgress, VulnerabilityLookup, lookup_repository,
 };
 pub use settings::{AllowedVersions, LookupSettings, SettingError, parse_age};

@@ -86,6 +86,8 @@ impl LookupReport {
 
     /// Number of proposed updates.
     pub fn update_count(&self) -> usize {
-        self.dependencies().map(|(_, _, dep)| dep.updates.len()).sum()
+        self.dependencies()
+            .map(|(_, _, dep)| dep.updates.len())
+            .sum()
     }
 }

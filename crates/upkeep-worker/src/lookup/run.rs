@@ -254,7 +254,10 @@ fn prepare(
         return done(dependency.skipped(SkipReason::Disabled), None);
     }
     let Some(datasource) = dependency.datasource else {
-        return done(dependency, Some("no datasource to look it up in".to_owned()));
+        return done(
+            dependency,
+            Some("no datasource to look it up in".to_owned()),
+        );
     };
     if datasources.get(datasource).is_none() {
         let warning = format!("datasource `{datasource}` is not available in this build");
@@ -352,11 +355,13 @@ async fn run_groups(
                 }
             }
             Err(GroupFailure::Host { host, message }) => {
-                let entry = host_errors.entry(host.clone()).or_insert_with(|| HostError {
-                    host: host.clone(),
-                    message: message.clone(),
-                    packages: Vec::new(),
-                });
+                let entry = host_errors
+                    .entry(host.clone())
+                    .or_insert_with(|| HostError {
+                        host: host.clone(),
+                        message: message.clone(),
+                        packages: Vec::new(),
+                    });
                 entry.packages.push(key.label());
                 for member in &members {
                     slot(report, &member.position).warnings.push(format!(
@@ -371,7 +376,9 @@ async fn run_groups(
                     let package_file = report.package_files[manager][*file_index]
                         .package_file
                         .clone();
-                    slot(report, &member.position).warnings.push(message.clone());
+                    slot(report, &member.position)
+                        .warnings
+                        .push(message.clone());
                     report.lookup_errors.push(LookupError {
                         package_file,
                         manager: manager.clone(),
@@ -435,7 +442,10 @@ impl GroupTask {
         let mut facts = Facts::default();
         let mut decided = Vec::with_capacity(members.len());
         for member in members {
-            decided.push(self.decide_member(member, &releases, &query, &mut facts).await);
+            decided.push(
+                self.decide_member(member, &releases, &query, &mut facts)
+                    .await,
+            );
         }
         Ok(decided)
     }
@@ -565,7 +575,9 @@ impl GroupTask {
             other => host_label(other.url().expose()),
         };
         let mut failed = self.failed_hosts.lock().unwrap();
-        let message = failed.entry(host.clone()).or_insert_with(|| error.to_string());
+        let message = failed
+            .entry(host.clone())
+            .or_insert_with(|| error.to_string());
         GroupFailure::Host {
             host,
             message: message.clone(),

@@ -166,7 +166,10 @@ pub fn parse_age(text: &str) -> Result<SignedDuration, SettingError> {
         value: text.to_owned(),
         reason,
     };
-    let span: Span = text.trim().parse().map_err(|e: jiff::Error| error(e.to_string()))?;
+    let span: Span = text
+        .trim()
+        .parse()
+        .map_err(|e: jiff::Error| error(e.to_string()))?;
     let duration = span
         .to_duration(SpanRelativeTo::days_are_24_hours())
         .map_err(|e| error(e.to_string()))?;
@@ -196,9 +199,18 @@ mod tests {
     #[test]
     fn ages_read_renovate_style_durations() {
         assert_eq!(parse_age("3 days").unwrap(), SignedDuration::from_hours(72));
-        assert_eq!(parse_age("1 week").unwrap(), SignedDuration::from_hours(168));
-        assert_eq!(parse_age("12 hours").unwrap(), SignedDuration::from_hours(12));
-        assert_eq!(parse_age("90 minutes").unwrap(), SignedDuration::from_mins(90));
+        assert_eq!(
+            parse_age("1 week").unwrap(),
+            SignedDuration::from_hours(168)
+        );
+        assert_eq!(
+            parse_age("12 hours").unwrap(),
+            SignedDuration::from_hours(12)
+        );
+        assert_eq!(
+            parse_age("90 minutes").unwrap(),
+            SignedDuration::from_mins(90)
+        );
         assert!(parse_age("soon").is_err());
     }
 }
