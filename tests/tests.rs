@@ -1,3 +1,4 @@
 //! End-to-end tests of the `upkeep` binary.
 
 mod extract;
+mod lookup;
