@@ -15,17 +15,17 @@
 //! Non-goals here: rollbacks (`rollbackPrs`), replacements, `lockFileMaintenance`,
 //! changelogs; grouping and scheduling belong to the plan stage.
 
+mod datasources;
 mod decide;
 mod filter;
 mod report;
 mod run;
 mod settings;
 
+pub use datasources::Datasources;
 pub use decide::{
     AffectedVersions, Decision, Facts, LookupInput, Missing, NoVulnerabilities, decide,
 };
 pub use report::{HostError, LookedUpPackageFile, LookupError, LookupReport};
-pub use run::{
-    Datasources, LookupKey, LookupOptions, LookupProgress, VulnerabilityLookup, lookup_repository,
-};
+pub use run::{LookupKey, LookupOptions, LookupProgress, VulnerabilityLookup, lookup_repository};
 pub use settings::{AllowedVersions, LookupSettings, SettingError, parse_age};
