@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand};
 pub const EXIT_OK: u8 = 0;
 /// Exit code when upkeep itself failed (bad arguments are clap's 2).
 pub const EXIT_FAILURE: u8 = 1;
-/// Exit code when the run finished but some files had errors (they are in the report).
+/// Exit code when the run finished but some files or lookups had errors (they are in the
+/// report).
 pub const EXIT_PARTIAL: u8 = 3;
 
 #[derive(Debug, Parser)]
@@ -35,6 +36,8 @@ enum Command {
     ValidateConfig(commands::validate_config::ValidateConfigArgs),
     /// Show which packageRules apply to a dependency and what each one sets.
     Explain(commands::explain::ExplainArgs),
+    /// Look every dependency up in its registry and show the updates upkeep would propose.
+    Lookup(commands::lookup::LookupArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Extract(args) => commands::extract::run(&args),
         Command::ValidateConfig(args) => commands::validate_config::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Lookup(args) => commands::lookup::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,4 +2,5 @@
 
 pub mod explain;
 pub mod extract;
+pub mod lookup;
 pub mod validate_config;

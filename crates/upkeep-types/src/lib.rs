@@ -19,4 +19,4 @@ pub use datasource::Datasource;
 pub use dependency::{Dependency, DependencyChange, Location, PackageFile, Span};
 pub use lockfile::{LockFile, LockedPackage};
 pub use skip_reason::SkipReason;
-pub use stage::{Branch, LookedUpDependency, PlannedUpdate, Update, UpdateType};
+pub use stage::{Branch, LookedUpDependency, PendingVersion, PlannedUpdate, Update, UpdateType};

@@ -80,6 +80,36 @@ pub struct Update {
     /// Whether this update fixes a known vulnerability of the current version.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub is_vulnerability_fix: bool,
+    /// The manifest keeps its value and only the lock file moves to `newVersion`
+    /// (Renovate's `isLockfileUpdate`: an in-range update under `update-lockfile`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_lockfile_update: bool,
+    /// `newVersion` itself has not passed `minimumReleaseAge` yet (Renovate's
+    /// `pendingChecks`): reported, but not to be branched until `eligibleAt`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending_checks: bool,
+    /// When `newVersion` passes `minimumReleaseAge` (RFC 3339), when it is pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligible_at: Option<String>,
+    /// Newer versions of this update's kind held back by `minimumReleaseAge`
+    /// (Renovate's `pendingVersions`, with when each becomes eligible).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_versions: Vec<PendingVersion>,
+}
+
+/// A release held back by `minimumReleaseAge`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingVersion {
+    /// The held version.
+    pub version: String,
+    /// When it was published (RFC 3339), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_timestamp: Option<String>,
+    /// When it becomes eligible (RFC 3339); absent when its release time is unknown,
+    /// which keeps it held (Renovate's `minimumReleaseAgeBehaviour: timestamp-required`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligible_at: Option<String>,
 }
 
 /// A dependency after lookup: what it is, what exists, what upkeep would propose.

@@ -1,12 +1,16 @@
-//! One repository through upkeep's pipeline. For now: list a checkout's files and extract
-//! every dependency; lookup, planning, applying and publishing join as they are built.
+//! One repository through upkeep's pipeline. For now: list a checkout's files, extract
+//! every dependency and look each up ([`lookup`]); planning, applying and publishing join
+//! as they are built.
 
 pub mod config;
 pub mod files;
+pub mod lookup;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use thiserror::Error;
+use upkeep_datasource::LookupContext;
 use upkeep_manager::ExtractReport;
 
 pub use files::{DiskFiles, list_files};
@@ -29,6 +33,20 @@ pub enum WorkerError {
 pub fn extract_repository(root: &Path) -> Result<ExtractReport, WorkerError> {
     let (files, paths) = repository_files(root)?;
     Ok(upkeep_manager::extract_files(&files, &paths))
+}
+
+/// Extract and lookup for a checkout on disk: what `upkeep lookup` reports.
+///
+/// The repository's registry configuration (`.npmrc`, `.cargo/config.toml`) travels in
+/// `context.registries`; reading it from the checkout belongs to the datasource crate.
+pub async fn lookup_checkout(
+    root: &Path,
+    context: Arc<LookupContext>,
+    datasources: &lookup::Datasources,
+    options: &lookup::LookupOptions,
+) -> Result<lookup::LookupReport, WorkerError> {
+    let extract = extract_repository(root)?;
+    Ok(lookup::lookup_repository(extract, context, datasources, options).await)
 }
 
 /// A checkout's files: where to read them, and every path (sorted).

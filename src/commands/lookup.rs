@@ -1,0 +1,352 @@
+//! `upkeep lookup [PATH] [--json]`: every dependency of a checkout, what its registry
+//! offers, and the updates upkeep would propose.
+//!
+//! Settings come from flags for now (Renovate's names and defaults); the config crate
+//! will compute them per dependency from `renovate.json`. HTTP timeouts are shorter
+//! than a long-running bot's: an unreachable registry must be reported within seconds.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{ArgAction, Args};
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::Timestamp;
+use upkeep_datasource::{LookupContext, read_registry_config};
+use upkeep_http::{HostRules, HttpClient, HttpOptions, RetryOptions, rules_from_env};
+use upkeep_types::{Datasource, LookedUpDependency, SkipReason, Update, UpdateType};
+use upkeep_versioning::RangeStrategy;
+use upkeep_worker::lookup::{
+    AllowedVersions, Datasources, LookupOptions, LookupProgress, LookupReport, LookupSettings,
+    parse_age,
+};
+
+use crate::{EXIT_OK, EXIT_PARTIAL};
+
+/// Arguments of `upkeep lookup`.
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// The checkout to read (default: the current directory).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Print one JSON object (the extract report with each dependency's `updates`, plus
+    /// `hostErrors` and `lookupErrors`) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Packages looked up at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Renovate's `rangeStrategy`: auto, pin, bump, replace, widen, update-lockfile,
+    /// in-range-only.
+    #[arg(long, default_value = "auto", value_parser = parse_range_strategy)]
+    range_strategy: RangeStrategy,
+    /// Renovate's `minimumReleaseAge`, e.g. `3 days`: younger releases are held back.
+    #[arg(long, value_parser = parse_age)]
+    minimum_release_age: Option<jiff::SignedDuration>,
+    /// Renovate's `allowedVersions`: a range, or `/regex/` (`!/regex/` to exclude).
+    #[arg(long)]
+    allowed_versions: Option<String>,
+    /// Renovate's `ignoreUnstable`.
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    ignore_unstable: bool,
+    /// Renovate's `ignoreDeprecated`.
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    ignore_deprecated: bool,
+    /// Renovate's `respectLatest`.
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    respect_latest: bool,
+    /// Renovate's `separateMinorPatch`.
+    #[arg(long)]
+    separate_minor_patch: bool,
+    /// Renovate's `separateMultipleMajor`.
+    #[arg(long)]
+    separate_multiple_major: bool,
+    /// Renovate's `pinDigests`.
+    #[arg(long)]
+    pin_digests: bool,
+    /// Seconds allowed for one request (connecting takes at most a third of it).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    timeout: u64,
+    /// Directory for the HTTP cache (revalidated with ETag/Last-Modified); none by default.
+    #[arg(long, env = "UPKEEP_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+}
+
+fn parse_range_strategy(text: &str) -> Result<RangeStrategy, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| format!("unknown rangeStrategy `{text}`"))
+}
+
+impl LookupArgs {
+    fn settings(&self) -> anyhow::Result<LookupSettings> {
+        let allowed_versions = self
+            .allowed_versions
+            .as_deref()
+            .map(str::parse::<AllowedVersions>)
+            .transpose()?;
+        Ok(LookupSettings {
+            ignore_unstable: self.ignore_unstable,
+            ignore_deprecated: self.ignore_deprecated,
+            respect_latest: self.respect_latest,
+            allowed_versions,
+            minimum_release_age: self.minimum_release_age,
+            range_strategy: self.range_strategy,
+            separate_minor_patch: self.separate_minor_patch,
+            separate_multiple_major: self.separate_multiple_major,
+            pin_digests: self.pin_digests,
+            ..LookupSettings::default()
+        })
+    }
+
+    /// Short timeouts and few retries: a person is waiting.
+    fn http_options(&self) -> HttpOptions {
+        let timeout = Duration::from_secs(self.timeout.max(1));
+        HttpOptions {
+            connect_timeout: (timeout / 3).min(Duration::from_secs(5)),
+            timeout,
+            retry: RetryOptions {
+                max_retries: 2,
+                max_delay: Duration::from_secs(4),
+                max_retry_after: Duration::from_secs(15),
+                ..RetryOptions::default()
+            },
+            cache_dir: self.cache_dir.clone(),
+            ..HttpOptions::default()
+        }
+    }
+}
+
+/// Runs the command; exits with [`EXIT_PARTIAL`] when files or lookups failed.
+pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
+    let settings = args.settings()?;
+    let extract = upkeep_worker::extract_repository(&args.path)
+        .with_context(|| format!("cannot look up `{}`", args.path.display()))?;
+    let host_types: Vec<&str> = Datasource::ALL.iter().map(|d| d.as_str()).collect();
+    let rules = HostRules::new(rules_from_env(std::env::vars(), &host_types));
+    let http = HttpClient::new(args.http_options(), rules)?;
+    // `${VAR}` in a repository's `.npmrc` is not expanded: a repository must not be able
+    // to send the bot's secrets to a registry of its choosing (Renovate's `exposeAllEnv`).
+    let (registries, problems) = read_registry_config(&args.path, false);
+    for problem in &problems {
+        eprintln!("warning: {problem}");
+    }
+    let context = Arc::new(LookupContext {
+        http: Arc::new(http),
+        registries,
+    });
+    let show_progress = !args.json && io::stderr().is_terminal() && io::stdout().is_terminal();
+    let bar = Arc::new(Bar::new(show_progress));
+    let now = Timestamp::now();
+    let options = LookupOptions {
+        settings,
+        concurrency: usize::from(args.concurrency),
+        now,
+        vulnerabilities: None,
+        progress: Some(bar.clone()),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let report = runtime.block_on(upkeep_worker::lookup::lookup_repository(
+        extract,
+        context,
+        &Datasources::builtin(),
+        &options,
+    ));
+    bar.0.finish_and_clear();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        write_table(&mut out, &report, now)?;
+    }
+    out.flush()?;
+    Ok(if report.is_complete() {
+        EXIT_OK
+    } else {
+        EXIT_PARTIAL
+    })
+}
+
+/// The progress bar, drawn on stderr only when a person watches a terminal.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(visible: bool) -> Bar {
+        if !visible {
+            return Bar(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::new(0).with_style(
+            ProgressStyle::with_template("{spinner} looking up {pos}/{len} packages {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Bar(bar)
+    }
+}
+
+impl LookupProgress for Bar {
+    fn start(&self, packages: usize) {
+        self.0.set_length(packages as u64);
+    }
+
+    fn package_done(&self, package: &str) {
+        self.0.set_message(package.to_owned());
+        self.0.inc(1);
+    }
+}
+
+fn write_table(out: &mut impl Write, report: &LookupReport, now: Timestamp) -> io::Result<()> {
+    let mut rows = vec![[
+        "FILE".to_owned(),
+        "DEPENDENCY".to_owned(),
+        "CURRENT → NEW".to_owned(),
+        "UPDATE".to_owned(),
+        "AGE".to_owned(),
+    ]];
+    let (mut up_to_date, mut skipped, mut notes) = (0, 0, Vec::new());
+    let mut unavailable: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, file, dep) in report.dependencies() {
+        let name = &dep.dependency.dep_name;
+        if dep.dependency.skip_reason == Some(SkipReason::UnsupportedDatasource) {
+            let datasource = dep.dependency.datasource.map_or("?", Datasource::as_str);
+            *unavailable.entry(datasource).or_default() += 1;
+            skipped += 1;
+            continue;
+        }
+        for warning in &dep.warnings {
+            notes.push(format!("{} {name}: {warning}", file.package_file));
+        }
+        if dep.dependency.skip_reason.is_some() {
+            skipped += 1;
+        } else if dep.updates.is_empty() {
+            up_to_date += 1;
+        }
+        for update in &dep.updates {
+            rows.push([
+                file.package_file.clone(),
+                name.clone(),
+                change(dep, update),
+                update_label(update),
+                age(update, now),
+            ]);
+        }
+    }
+    let mut widths = [0usize; 5];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    if rows.len() > 1 {
+        for row in &rows {
+            let line: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(cell, width)| format!("{cell:width$}"))
+                .collect();
+            writeln!(out, "{}", line.join("  ").trim_end())?;
+        }
+        writeln!(out)?;
+    }
+    let files: usize = report.package_files.values().map(Vec::len).sum();
+    writeln!(
+        out,
+        "{} updates in {files} files; {up_to_date} dependencies up to date, {skipped} skipped",
+        report.update_count()
+    )?;
+    for host in &report.host_errors {
+        writeln!(
+            out,
+            "error: registry `{}` failed ({} packages not looked up): {}",
+            host.host,
+            host.packages.len(),
+            host.message
+        )?;
+    }
+    for error in &report.lookup_errors {
+        writeln!(
+            out,
+            "error: {} {}: {}",
+            error.package_file, error.dep_name, error.message
+        )?;
+    }
+    for error in &report.errors {
+        writeln!(
+            out,
+            "error: {} ({}): {}",
+            error.package_file, error.manager, error.message
+        )?;
+    }
+    for note in notes {
+        writeln!(out, "note: {note}")?;
+    }
+    for (datasource, count) in unavailable {
+        writeln!(
+            out,
+            "note: {count} dependencies not looked up: datasource `{datasource}` is not available in this build"
+        )?;
+    }
+    Ok(())
+}
+
+/// `^18.2.0 → ^19.0.0`; a lock file update shows versions; a digest its first digits.
+fn change(dep: &LookedUpDependency, update: &Update) -> String {
+    let dependency = &dep.dependency;
+    let with_digest = |value: Option<&str>, digest: Option<&str>| {
+        let mut text = value.unwrap_or("").to_owned();
+        if let Some(digest) = digest {
+            let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+            text = format!("{text}@{}", &hex[..hex.len().min(12)]);
+        }
+        text
+    };
+    if update.is_lockfile_update {
+        let from = dep.current_version.as_deref().unwrap_or("?");
+        let to = update.new_version.as_deref().unwrap_or("?");
+        return format!("{from} → {to} (lock file)");
+    }
+    let from = with_digest(
+        dependency.current_value.as_deref(),
+        dependency.current_digest.as_deref(),
+    );
+    let to = with_digest(update.new_value.as_deref(), update.new_digest.as_deref());
+    format!("{from} → {to}")
+}
+
+fn update_label(update: &Update) -> String {
+    let kind = update.update_type.map_or("?", UpdateType::as_str);
+    match &update.eligible_at {
+        Some(at) if update.pending_checks => {
+            format!("{kind} (pending until {})", &at[..10.min(at.len())])
+        }
+        _ if update.pending_checks => format!("{kind} (pending)"),
+        _ => kind.to_owned(),
+    }
+}
+
+/// How long ago `newVersion` was released: `5d`, `3mo`, `2y`.
+fn age(update: &Update, now: Timestamp) -> String {
+    let Some(released) = update
+        .release_timestamp
+        .as_deref()
+        .and_then(|text| text.parse::<Timestamp>().ok())
+    else {
+        return String::new();
+    };
+    let seconds = now.duration_since(released).as_secs().max(0);
+    let (hour, day) = (3_600, 86_400);
+    match seconds {
+        s if s < hour => format!("{}m", s / 60),
+        s if s < day => format!("{}h", s / hour),
+        s if s < 60 * day => format!("{}d", s / day),
+        s if s < 365 * day => format!("{}mo", s / (30 * day)),
+        s => format!("{}y", s / (365 * day)),
+    }
+}
