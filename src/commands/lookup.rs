@@ -15,13 +15,16 @@ use anyhow::Context;
 use clap::{ArgAction, Args};
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
+use upkeep_config::{Diagnostic, LoadOptions, format_diagnostics};
 use upkeep_datasource::{LookupContext, read_registry_config};
 use upkeep_http::{HostRules, HttpClient, HttpOptions, RetryOptions, rules_from_env};
+use upkeep_types::Dependency;
 use upkeep_types::{Datasource, LookedUpDependency, SkipReason, Update, UpdateType};
 use upkeep_versioning::RangeStrategy;
+use upkeep_worker::config::{apply_update_rules, load_repository_config, lookup_settings_for};
 use upkeep_worker::lookup::{
     AllowedVersions, Datasources, LookupOptions, LookupProgress, LookupReport, LookupSettings,
-    parse_age,
+    SettingsFor, parse_age,
 };
 
 use crate::{EXIT_OK, EXIT_PARTIAL};
@@ -39,25 +42,25 @@ pub struct LookupArgs {
     /// Packages looked up at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
-    /// Renovate's `rangeStrategy`: auto, pin, bump, replace, widen, update-lockfile,
-    /// in-range-only.
-    #[arg(long, default_value = "auto", value_parser = parse_range_strategy)]
-    range_strategy: RangeStrategy,
+    /// Renovate's `rangeStrategy` for every dependency (overrides the repository config):
+    /// auto, pin, bump, replace, widen, update-lockfile, in-range-only.
+    #[arg(long, value_parser = parse_range_strategy)]
+    range_strategy: Option<RangeStrategy>,
     /// Renovate's `minimumReleaseAge`, e.g. `3 days`: younger releases are held back.
     #[arg(long, value_parser = parse_age)]
     minimum_release_age: Option<jiff::SignedDuration>,
     /// Renovate's `allowedVersions`: a range, or `/regex/` (`!/regex/` to exclude).
     #[arg(long)]
     allowed_versions: Option<String>,
-    /// Renovate's `ignoreUnstable`.
-    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
-    ignore_unstable: bool,
-    /// Renovate's `ignoreDeprecated`.
-    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
-    ignore_deprecated: bool,
+    /// Renovate's `ignoreUnstable` (overrides the repository config).
+    #[arg(long, action = ArgAction::Set, value_name = "BOOL")]
+    ignore_unstable: Option<bool>,
+    /// Renovate's `ignoreDeprecated` (overrides the repository config).
+    #[arg(long, action = ArgAction::Set, value_name = "BOOL")]
+    ignore_deprecated: Option<bool>,
     /// Renovate's `respectLatest`.
-    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
-    respect_latest: bool,
+    #[arg(long, action = ArgAction::Set, value_name = "BOOL")]
+    respect_latest: Option<bool>,
     /// Renovate's `separateMinorPatch`.
     #[arg(long)]
     separate_minor_patch: bool,
@@ -67,6 +70,9 @@ pub struct LookupArgs {
     /// Renovate's `pinDigests`.
     #[arg(long)]
     pin_digests: bool,
+    /// Ignore the repository's renovate-style config (use only defaults and these flags).
+    #[arg(long)]
+    no_config: bool,
     /// Seconds allowed for one request (connecting takes at most a third of it).
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     timeout: u64,
@@ -80,24 +86,63 @@ fn parse_range_strategy(text: &str) -> Result<RangeStrategy, String> {
         .map_err(|_| format!("unknown rangeStrategy `{text}`"))
 }
 
+/// Settings given on the command line, laid over each dependency's config.
+#[derive(Debug, Clone, Default)]
+struct Overrides {
+    range_strategy: Option<RangeStrategy>,
+    minimum_release_age: Option<jiff::SignedDuration>,
+    allowed_versions: Option<AllowedVersions>,
+    ignore_unstable: Option<bool>,
+    ignore_deprecated: Option<bool>,
+    respect_latest: Option<bool>,
+    separate_minor_patch: bool,
+    separate_multiple_major: bool,
+    pin_digests: bool,
+}
+
+impl Overrides {
+    fn apply(&self, settings: &mut LookupSettings) {
+        if let Some(strategy) = self.range_strategy {
+            settings.range_strategy = strategy;
+        }
+        if let Some(age) = self.minimum_release_age {
+            settings.minimum_release_age = Some(age);
+        }
+        if let Some(allowed) = &self.allowed_versions {
+            settings.allowed_versions = Some(allowed.clone());
+        }
+        if let Some(value) = self.ignore_unstable {
+            settings.ignore_unstable = value;
+        }
+        if let Some(value) = self.ignore_deprecated {
+            settings.ignore_deprecated = value;
+        }
+        if let Some(value) = self.respect_latest {
+            settings.respect_latest = value;
+        }
+        settings.separate_minor_patch |= self.separate_minor_patch;
+        settings.separate_multiple_major |= self.separate_multiple_major;
+        settings.pin_digests |= self.pin_digests;
+    }
+}
+
 impl LookupArgs {
-    fn settings(&self) -> anyhow::Result<LookupSettings> {
+    fn overrides(&self) -> anyhow::Result<Overrides> {
         let allowed_versions = self
             .allowed_versions
             .as_deref()
             .map(str::parse::<AllowedVersions>)
             .transpose()?;
-        Ok(LookupSettings {
+        Ok(Overrides {
+            range_strategy: self.range_strategy,
+            minimum_release_age: self.minimum_release_age,
+            allowed_versions,
             ignore_unstable: self.ignore_unstable,
             ignore_deprecated: self.ignore_deprecated,
             respect_latest: self.respect_latest,
-            allowed_versions,
-            minimum_release_age: self.minimum_release_age,
-            range_strategy: self.range_strategy,
             separate_minor_patch: self.separate_minor_patch,
             separate_multiple_major: self.separate_multiple_major,
             pin_digests: self.pin_digests,
-            ..LookupSettings::default()
         })
     }
 
@@ -119,9 +164,43 @@ impl LookupArgs {
     }
 }
 
-/// Runs the command; exits with [`EXIT_PARTIAL`] when files or lookups failed.
+/// The lookup report with the config's diagnostics, as `--json` prints it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    report: &'a LookupReport,
+    #[serde(skip_serializing_if = "<[Diagnostic]>::is_empty")]
+    config_diagnostics: &'a [Diagnostic],
+}
+
+/// Runs the command; exits with [`EXIT_PARTIAL`] when files or lookups failed or the
+/// repository config has errors.
 pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
-    let settings = args.settings()?;
+    let overrides = args.overrides()?;
+    let loaded = if args.no_config {
+        None
+    } else {
+        Some(load_repository_config(&args.path, &LoadOptions::default()))
+    };
+    let diagnostics = loaded
+        .as_ref()
+        .map(|loaded| loaded.diagnostics.clone())
+        .unwrap_or_default();
+    if !args.json && !diagnostics.is_empty() {
+        eprint!("{}", format_diagnostics(&diagnostics));
+    }
+    let config = loaded.map(|loaded| Arc::new(loaded.config));
+    let mut settings = LookupSettings::default();
+    overrides.apply(&mut settings);
+    let settings_for: Option<Arc<SettingsFor>> = config.clone().map(|config| {
+        let overrides = overrides.clone();
+        Arc::new(move |manager: &str, package_file: &str, dep: &Dependency| {
+            let mut settings = lookup_settings_for(&config, manager, package_file, dep);
+            overrides.apply(&mut settings);
+            settings
+        }) as Arc<SettingsFor>
+    });
     let extract = upkeep_worker::extract_repository(&args.path)
         .with_context(|| format!("cannot look up `{}`", args.path.display()))?;
     let host_types: Vec<&str> = Datasource::ALL.iter().map(|d| d.as_str()).collect();
@@ -142,6 +221,7 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
     let now = Timestamp::now();
     let options = LookupOptions {
         settings,
+        settings_for,
         concurrency: usize::from(args.concurrency),
         now,
         vulnerabilities: None,
@@ -157,17 +237,26 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
         &Datasources::builtin(),
         &options,
     ));
+    let mut report = report;
+    if let Some(config) = &config {
+        apply_update_rules(&mut report, config);
+    }
     bar.0.finish_and_clear();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        let json = JsonReport {
+            report: &report,
+            config_diagnostics: &diagnostics,
+        };
+        serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
     } else {
         write_table(&mut out, &report, now)?;
     }
     out.flush()?;
-    Ok(if report.is_complete() {
+    let config_errors = diagnostics.iter().any(Diagnostic::is_error);
+    Ok(if report.is_complete() && !config_errors {
         EXIT_OK
     } else {
         EXIT_PARTIAL

@@ -27,5 +27,7 @@ pub use decide::{
     AffectedVersions, Decision, Facts, LookupInput, Missing, NoVulnerabilities, decide,
 };
 pub use report::{HostError, LookedUpPackageFile, LookupError, LookupReport};
-pub use run::{LookupKey, LookupOptions, LookupProgress, VulnerabilityLookup, lookup_repository};
+pub use run::{
+    LookupKey, LookupOptions, LookupProgress, SettingsFor, VulnerabilityLookup, lookup_repository,
+};
 pub use settings::{AllowedVersions, LookupSettings, SettingError, parse_age};

@@ -58,12 +58,17 @@ pub trait LookupProgress: Send + Sync {
     fn package_done(&self, package: &str);
 }
 
+/// The settings of one dependency, from its manager, package file and extracted data
+/// (the repository config's packageRules resolved for it).
+pub type SettingsFor = dyn Fn(&str, &str, &Dependency) -> LookupSettings + Send + Sync;
+
 /// How to run the lookup stage.
 #[derive(Clone)]
 pub struct LookupOptions {
-    /// The settings of every dependency (until the config crate computes them per
-    /// dependency).
+    /// The settings of every dependency that [`LookupOptions::settings_for`] does not give.
     pub settings: LookupSettings,
+    /// Per-dependency settings (the repository config); `None`: `settings` for all.
+    pub settings_for: Option<Arc<SettingsFor>>,
     /// Packages looked up at once.
     pub concurrency: usize,
     /// The time `minimumReleaseAge` is measured against.
@@ -78,6 +83,7 @@ impl Default for LookupOptions {
     fn default() -> Self {
         LookupOptions {
             settings: LookupSettings::default(),
+            settings_for: None,
             concurrency: 16,
             now: Timestamp::now(),
             vulnerabilities: None,
@@ -115,6 +121,7 @@ struct Member {
     dependency: Dependency,
     manager: String,
     versioning: &'static dyn Versioning,
+    settings: Arc<LookupSettings>,
 }
 
 /// Looks up every dependency of `extract`. Never fails: every problem is recorded in
@@ -136,7 +143,11 @@ pub async fn lookup_repository(
             let mut deps = Vec::with_capacity(file.deps.len());
             for (dep_index, dependency) in file.deps.into_iter().enumerate() {
                 let position = (manager.clone(), file_index, dep_index);
-                match prepare(&manager, dependency, &options.settings, datasources) {
+                let settings = Arc::new(match &options.settings_for {
+                    Some(settings_for) => settings_for(&manager, &file.package_file, &dependency),
+                    None => options.settings.clone(),
+                });
+                match prepare(&manager, dependency, &settings, datasources) {
                     Prepared::Done(done) => deps.push(*done),
                     Prepared::Lookup(key, member) => {
                         deps.push(LookedUpDependency {
@@ -148,6 +159,7 @@ pub async fn lookup_repository(
                             dependency: member.0,
                             manager: manager.clone(),
                             versioning: member.1,
+                            settings,
                         });
                     }
                 }
@@ -252,7 +264,6 @@ async fn run_groups(
     }
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let failed_hosts: FailedHosts = Arc::default();
-    let settings = Arc::new(options.settings.clone());
     let mut tasks = JoinSet::new();
     for (key, members) in groups {
         let datasource = datasources
@@ -267,7 +278,6 @@ async fn run_groups(
             key,
             datasource,
             context: Arc::clone(&context),
-            settings: Arc::clone(&settings),
             now: options.now,
             failed_hosts: Arc::clone(&failed_hosts),
         };
@@ -351,7 +361,6 @@ struct GroupTask {
     key: LookupKey,
     datasource: Arc<dyn DatasourceApi>,
     context: Arc<LookupContext>,
-    settings: Arc<LookupSettings>,
     now: Timestamp,
     affected: Arc<dyn AffectedVersions>,
     failed_hosts: FailedHosts,
@@ -407,7 +416,7 @@ impl GroupTask {
                 manager: &member.manager,
                 versioning: member.versioning,
                 releases,
-                settings: &self.settings,
+                settings: &member.settings,
                 now: self.now,
                 supports_digests: self.key.datasource == Datasource::Docker,
                 facts,
