@@ -849,27 +849,41 @@ fn update_pull(st: &mut State, ctx: &Ctx) -> Reply {
     })
 }
 
+/// How to merge a pull request.
+pub(crate) struct MergeSpec<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) expected_sha: Option<&'a str>,
+    pub(crate) title: Option<&'a str>,
+    pub(crate) message: Option<&'a str>,
+    pub(crate) actor: &'a str,
+}
+
 /// Merges pull request `n` of `full` the way GitHub does (merge commit, squash or
 /// rebase), moving the base branch; `Err` is the error reply.
 pub(crate) fn merge_pull(
     st: &mut State,
     full: &str,
     n: u64,
-    method: &str,
-    expected_sha: Option<&str>,
-    title: Option<&str>,
-    message: Option<&str>,
-    actor: &str,
-) -> Result<String, Reply> {
-    let r = st.repos.get(full).ok_or_else(Reply::not_found)?;
+    spec: &MergeSpec,
+) -> Result<String, Box<Reply>> {
+    let MergeSpec {
+        method,
+        expected_sha,
+        title,
+        message,
+        actor,
+    } = *spec;
+    let not_found = || Box::new(Reply::not_found());
+    let fail = |status: u16, message: &str| Box::new(Reply::error(status, message));
+    let r = st.repos.get(full).ok_or_else(not_found)?;
     let issue = r
         .issues
         .get(&n)
         .filter(|i| i.pull.is_some())
-        .ok_or_else(Reply::not_found)?;
+        .ok_or_else(not_found)?;
     let pull = issue.pull.as_ref().expect("pull");
     if !issue.open || pull.merged_at.is_some() {
-        return Err(Reply::error(405, "Pull Request is not mergeable"));
+        return Err(fail(405, "Pull Request is not mergeable"));
     }
     let allowed = match method {
         "merge" => r.allow_merge_commit,
@@ -878,7 +892,7 @@ pub(crate) fn merge_pull(
         _ => false,
     };
     if !allowed {
-        return Err(Reply::error(
+        return Err(fail(
             405,
             &format!("{method} merges are not allowed on this repository."),
         ));
@@ -887,7 +901,7 @@ pub(crate) fn merge_pull(
     if let Some(expected) = expected_sha
         && expected != head_sha
     {
-        return Err(Reply::error(
+        return Err(fail(
             409,
             "Head branch was modified. Review and try the merge again.",
         ));
@@ -896,11 +910,11 @@ pub(crate) fn merge_pull(
     let base_sha = r
         .bare
         .ref_sha(&base_ref)
-        .ok_or_else(|| Reply::error(405, "Base branch was deleted"))?;
+        .ok_or_else(|| fail(405, "Base branch was deleted"))?;
     let bare = r.bare.clone();
     let tree = bare
         .merge_tree(&base_sha, &head_sha)
-        .map_err(|_| Reply::error(405, "Pull Request is not mergeable"))?;
+        .map_err(|_| fail(405, "Pull Request is not mergeable"))?;
     let committer = github_signature();
     let author = bot_signature(st, actor);
     let new_sha = match method {
@@ -937,7 +951,7 @@ pub(crate) fn merge_pull(
                 let parent = info.parents.first().cloned().unwrap_or_default();
                 let t = bare
                     .pick_tree(&onto, &commit, &parent)
-                    .map_err(|_| Reply::error(405, "Pull Request is not mergeable"))?;
+                    .map_err(|_| fail(405, "Pull Request is not mergeable"))?;
                 onto = bare.commit_tree(
                     &t,
                     std::slice::from_ref(&onto),
@@ -950,7 +964,7 @@ pub(crate) fn merge_pull(
         }
     };
     if !bare.update_ref(&base_ref, &new_sha, Some(&base_sha)) {
-        return Err(Reply::error(
+        return Err(fail(
             409,
             "Base branch was modified. Review and try the merge again.",
         ));
@@ -982,21 +996,19 @@ fn merge_endpoint(st: &mut State, ctx: &Ctx) -> Reply {
         .as_str()
         .unwrap_or("merge")
         .to_string();
-    match merge_pull(
-        st,
-        &ctx.full_name(),
-        n,
-        &method,
-        ctx.body["sha"].as_str(),
-        ctx.body["commit_title"].as_str(),
-        ctx.body["commit_message"].as_str(),
-        &actor,
-    ) {
+    let spec = MergeSpec {
+        method: &method,
+        expected_sha: ctx.body["sha"].as_str(),
+        title: ctx.body["commit_title"].as_str(),
+        message: ctx.body["commit_message"].as_str(),
+        actor: &actor,
+    };
+    match merge_pull(st, &ctx.full_name(), n, &spec) {
         Ok(sha) => Reply::json(
             200,
             json!({"sha": sha, "merged": true, "message": "Pull Request successfully merged"}),
         ),
-        Err(reply) => reply,
+        Err(reply) => *reply,
     }
 }
 
@@ -1348,16 +1360,14 @@ pub(crate) fn run_auto_merge(st: &mut State, full: &str, sha: &str) {
         })
         .collect();
     for (n, auto) in ready {
-        let _ = merge_pull(
-            st,
-            full,
-            n,
-            &auto.method,
-            None,
-            None,
-            None,
-            &auto.enabled_by,
-        );
+        let spec = MergeSpec {
+            method: &auto.method,
+            expected_sha: None,
+            title: None,
+            message: None,
+            actor: &auto.enabled_by,
+        };
+        let _ = merge_pull(st, full, n, &spec);
     }
 }
 

@@ -152,7 +152,7 @@ pub struct ApiCounters {
     pub by_operation: BTreeMap<String, u64>,
     /// Requests made with user tokens (the test acting as a human).
     pub humans: Tally,
-    /// Git smart-HTTP requests by `owner/repo fetch|push` (ref advertisements excluded).
+    /// Authenticated git operations (clone/fetch or push) by `owner/repo fetch|push`.
     pub git: BTreeMap<String, u64>,
 }
 

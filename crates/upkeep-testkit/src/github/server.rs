@@ -311,8 +311,10 @@ fn run(
     };
 
     // Counting (every authenticated request, whatever its answer).
-    let write = !(method == "GET" || method == "HEAD")
-        && !(is_graphql && !String::from_utf8_lossy(bytes).contains("mutation"));
+    let read = method == "GET"
+        || method == "HEAD"
+        || (is_graphql && !String::from_utf8_lossy(bytes).contains("mutation"));
+    let write = !read;
     *st.by_operation.entry(operation.clone()).or_default() += 1;
     let repo_name = matched.as_ref().and_then(|m| {
         let owner = m.param("owner");

@@ -84,7 +84,9 @@ pub(crate) async fn serve(
         } else {
             "fetch"
         };
-        if !service.starts_with("info/refs") {
+        // One ref advertisement per git operation (protocol v2 then POSTs several
+        // commands); unauthenticated first tries were answered 401 above.
+        if service.starts_with("info/refs") {
             *st.git_requests
                 .entry(format!("{full_name} {kind}"))
                 .or_default() += 1;
