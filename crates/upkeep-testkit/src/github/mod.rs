@@ -124,6 +124,8 @@ pub struct Tally {
     pub reads: u64,
     /// Everything else (GraphQL mutations count as writes, queries as reads).
     pub writes: u64,
+    /// Reads answered `304 Not Modified` (included in `reads`; free of rate limit).
+    pub not_modified: u64,
 }
 
 impl Tally {

@@ -442,6 +442,39 @@ fn run(
             );
         }
     }
+    // Conditional requests: a 200 JSON answer to a GET carries an ETag; a request whose
+    // If-None-Match names it gets 304, which (as on GitHub) costs no rate limit.
+    let mut reply = reply;
+    if method == "GET"
+        && reply.status == 200
+        && let Some(body) = &reply.body
+    {
+        let etag = format!(
+            "W/\"{}\"",
+            &crate::sha256_hex(&serde_json::to_vec(body).expect("json"))[..32]
+        );
+        let matches = headers
+            .get("if-none-match")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',').map(str::trim).any(|c| {
+                    c == "*" || c.trim_start_matches("W/") == etag.trim_start_matches("W/")
+                })
+            });
+        if matches {
+            if let Some(b) = budget_key.as_ref().and_then(|k| st.budgets.get_mut(k)) {
+                b.used = b.used.saturating_sub(1);
+            }
+            if let Principal::Installation(id) = &ctx.who {
+                st.by_installation.entry(*id).or_default().not_modified += 1;
+                if let Some(name) = &repo_name {
+                    st.by_repo.entry(name.clone()).or_default().not_modified += 1;
+                }
+            }
+            reply = Reply::empty(304);
+        }
+        reply.headers.push(("etag".to_string(), etag));
+    }
     (reply, budget_key)
 }
 

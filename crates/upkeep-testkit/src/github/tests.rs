@@ -747,14 +747,16 @@ fn counters_per_installation_repository_and_operation() {
         c.repo("acme/app"),
         Tally {
             reads: 2,
-            writes: 1
+            writes: 1,
+            not_modified: 0
         }
     );
     assert_eq!(
         c.repo("acme/other"),
         Tally {
             reads: 1,
-            writes: 0
+            writes: 0,
+            not_modified: 0
         }
     );
     assert_eq!(c.by_installation[&inst].total(), 5);
@@ -1003,5 +1005,37 @@ fn statuses_checks_and_graphql_auto_merge() {
         r.body
     );
     assert_eq!(gh.counters().operation("graphql"), 2);
+    gh.assert_no_violations();
+}
+
+#[test]
+fn conditional_requests_answer_304_without_rate_limit_cost() {
+    let (gh, _, token) = setup();
+    let first = gh.request(
+        Some(&token),
+        "GET",
+        "/repos/acme/app/contents/renovate.json",
+        None,
+    );
+    let etag = first.header("etag").unwrap().to_string();
+    let remaining = first.header("x-ratelimit-remaining").unwrap().to_string();
+    let url = format!("{}/repos/acme/app/contents/renovate.json", gh.url());
+    let (status, after) = block_on(async move {
+        let r = client()
+            .get(url)
+            .bearer_auth(token)
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        let remaining = r.headers()["x-ratelimit-remaining"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        (r.status().as_u16(), remaining)
+    });
+    assert_eq!((status, after), (304, remaining));
+    let c = gh.counters().repo("acme/app");
+    assert_eq!((c.reads, c.not_modified), (2, 1));
     gh.assert_no_violations();
 }
