@@ -337,7 +337,9 @@ fn run(
         Principal::Installation(id) => Some(format!("installation:{id}")),
         Principal::User(login) => Some(format!("user:{login}")),
     };
-    if let Some((left, retry_after)) = st.secondary.as_mut() {
+    if matches!(who, Principal::Installation(_))
+        && let Some((left, retry_after)) = st.secondary.as_mut()
+    {
         *left -= 1;
         let retry_after = *retry_after;
         if *left == 0 {

@@ -686,6 +686,9 @@ fn rate_limit_headers_decrement_and_exhaust() {
 fn secondary_rate_limit_then_recovery() {
     let (gh, _, token) = setup();
     gh.secondary_rate_limit(2, 7);
+    // People (and the app's JWT) are not affected; only installation requests are.
+    let human = gh.human("alice").request("GET", "/repos/acme/app", None);
+    assert_eq!(human.status, 200);
     for _ in 0..2 {
         let r = gh.request(Some(&token), "GET", "/repos/acme/app", None);
         assert_eq!((r.status, r.header("retry-after")), (403, Some("7")));
