@@ -32,9 +32,9 @@ pub(crate) fn dispatch(st: &mut State, op: &str, ctx: &Ctx) -> Reply {
         "repos/get" => Reply::json(200, st.render_repo(repo(st, ctx))),
         "git/get-ref" => get_ref(st, ctx),
         "git/list-matching-refs" => matching_refs(st, ctx),
-        "git/create-ref" => create_ref(st, ctx),
-        "git/update-ref" => update_ref(st, ctx),
-        "git/delete-ref" => delete_ref(st, ctx),
+        "git/create-ref" => pushed(st, ctx, create_ref),
+        "git/update-ref" => pushed(st, ctx, update_ref),
+        "git/delete-ref" => pushed(st, ctx, delete_ref),
         "git/create-blob" => create_blob(st, ctx),
         "git/create-tree" => create_tree(st, ctx),
         "git/create-commit" => create_commit(st, ctx),
@@ -54,7 +54,7 @@ pub(crate) fn dispatch(st: &mut State, op: &str, ctx: &Ctx) -> Reply {
             Reply::json(200, st.render_pull(r, i, true))
         }),
         "pulls/update" => update_pull(st, ctx),
-        "pulls/merge" => merge_endpoint(st, ctx),
+        "pulls/merge" => pushed(st, ctx, merge_endpoint),
         "pulls/request-reviewers" => request_reviewers(st, ctx),
         "issues/list-for-repo" => list_issues(st, ctx),
         "issues/create" => create_issue(st, ctx),
@@ -73,6 +73,17 @@ pub(crate) fn dispatch(st: &mut State, op: &str, ctx: &Ctx) -> Reply {
 }
 
 // ---- helpers ----
+
+/// Runs a handler that may move a branch; a success updates `pushed_at`.
+fn pushed(st: &mut State, ctx: &Ctx, f: fn(&mut State, &Ctx) -> Reply) -> Reply {
+    let reply = f(st, ctx);
+    if reply.status < 300
+        && let Some(r) = st.repos.get_mut(&ctx.full_name())
+    {
+        r.pushed_at = now();
+    }
+    reply
+}
 
 fn repo<'a>(st: &'a State, ctx: &Ctx) -> &'a Repo {
     st.repos
@@ -1367,7 +1378,11 @@ pub(crate) fn run_auto_merge(st: &mut State, full: &str, sha: &str) {
             message: None,
             actor: &auto.enabled_by,
         };
-        let _ = merge_pull(st, full, n, &spec);
+        if merge_pull(st, full, n, &spec).is_ok()
+            && let Some(r) = st.repos.get_mut(full)
+        {
+            r.pushed_at = now();
+        }
     }
 }
 

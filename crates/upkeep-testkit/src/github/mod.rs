@@ -432,6 +432,7 @@ impl FakeGitHub {
             allow_rebase_merge: true,
             allow_auto_merge: options.allow_auto_merge,
             created_at: now(),
+            pushed_at: now(),
             issues: BTreeMap::new(),
             labels: BTreeMap::new(),
             comments: BTreeMap::new(),
@@ -483,7 +484,10 @@ impl FakeGitHub {
         files: &[(&str, Option<&str>)],
         message: &str,
     ) -> String {
-        let bare = self.with_repo(full_name, |r| r.bare.clone());
+        let bare = self.with_repo(full_name, |r| {
+            r.pushed_at = now();
+            r.bare.clone()
+        });
         let files: Vec<(&str, Option<&[u8]>)> = files
             .iter()
             .map(|(p, c)| (*p, c.map(str::as_bytes)))
@@ -493,7 +497,10 @@ impl FakeGitHub {
 
     /// Creates branch `name` at `from` (a branch or commit) without the API.
     pub fn create_branch(&self, full_name: &str, name: &str, from: &str) -> String {
-        let bare = self.with_repo(full_name, |r| r.bare.clone());
+        let bare = self.with_repo(full_name, |r| {
+            r.pushed_at = now();
+            r.bare.clone()
+        });
         let sha = bare
             .resolve_commit(from)
             .unwrap_or_else(|| panic!("{from} is not a commit in {full_name}"));

@@ -126,6 +126,11 @@ pub(crate) async fn serve(
     });
     let out = child.wait_with_output().await.expect("git http-backend");
     let _ = writer.await;
+    if service == "git-receive-pack"
+        && let Some(r) = shared.state.lock().unwrap().repos.get_mut(&full_name)
+    {
+        r.pushed_at = now();
+    }
     let (head, payload) = match out.stdout.windows(4).position(|w| w == b"\r\n\r\n") {
         Some(i) => (&out.stdout[..i], &out.stdout[i + 4..]),
         None => (&out.stdout[..], &[][..]),

@@ -171,6 +171,8 @@ pub(crate) struct Repo {
     pub(crate) allow_rebase_merge: bool,
     pub(crate) allow_auto_merge: bool,
     pub(crate) created_at: u64,
+    /// When a branch last moved (pushes and ref changes through the fake).
+    pub(crate) pushed_at: u64,
     pub(crate) issues: BTreeMap<u64, Issue>,
     pub(crate) labels: BTreeMap<String, Label>,
     pub(crate) comments: BTreeMap<u64, Comment>,
@@ -372,12 +374,7 @@ impl State {
         let api = format!("{}/repos/{full}", self.base);
         let html = format!("{}/{full}", self.base);
         let open = repo.issues.values().filter(|i| i.open).count();
-        let pushed = repo
-            .bare
-            .ref_sha(&format!("refs/heads/{}", repo.default_branch))
-            .and_then(|sha| repo.bare.commit_info(&sha))
-            .map(|c| c.committer.time)
-            .unwrap_or(repo.created_at);
+        let pushed = repo.pushed_at;
         let mut v = json!({
             "id": repo.id,
             "node_id": format!("R_{}", repo.id),

@@ -1042,3 +1042,35 @@ fn conditional_requests_answer_304_without_rate_limit_cost() {
     assert_eq!((c.reads, c.not_modified), (2, 1));
     gh.assert_no_violations();
 }
+
+#[test]
+#[ignore = "timing probe"]
+fn probe_hundred_repositories() {
+    let gh = FakeGitHub::start();
+    let inst = gh.create_installation("acme");
+    let t = std::time::Instant::now();
+    for i in 0..100 {
+        gh.create_repo(&format!("acme/r{i:03}"), &[("renovate.json", "{}")]);
+    }
+    eprintln!("create 100 repos: {:?}", t.elapsed());
+    let token = gh.installation_token(inst);
+    let t = std::time::Instant::now();
+    let r = gh.request(
+        Some(&token),
+        "GET",
+        "/installation/repositories?per_page=100",
+        None,
+    );
+    assert_eq!(r.status, 200);
+    eprintln!("list 100 repos: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    for i in 0..100 {
+        gh.request(
+            Some(&token),
+            "GET",
+            &format!("/repos/acme/r{i:03}/pulls?state=all"),
+            None,
+        );
+    }
+    eprintln!("100 pull lists: {:?}", t.elapsed());
+}
