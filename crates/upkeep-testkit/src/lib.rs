@@ -12,6 +12,9 @@
 //!   latency, request counters), with [`SparseIndex`] (crates) and
 //!   [`TerraformRegistry`] built on it.
 //! - [`GitRemote`]: bare git repositories with lightweight and annotated tags.
+//! - [`github::FakeGitHub`]: a fake GitHub (App auth, repositories backed by bare git
+//!   repositories, pull requests, issues, rate limits, faults) checked against GitHub's
+//!   published REST description.
 //!
 //! The API is synchronous and can be called from plain `#[test]`s and from inside
 //! `#[tokio::test]`s alike: in-process servers and the harness's own HTTP calls run on a
@@ -41,8 +44,11 @@
 //! `git`, verdaccio under `tools/verdaccio`) panic with a message naming
 //! `scripts/setup-test-env.sh` when they are missing.
 
+#![recursion_limit = "256"]
+
 mod digest;
 mod git;
+pub mod github;
 mod jwt;
 mod npm;
 mod oci;
