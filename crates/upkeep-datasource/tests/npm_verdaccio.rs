@@ -106,11 +106,21 @@ async fn versions_times_deprecations_and_dist_tags_from_verdaccio() {
     reg.set_publish_time("left-pad", "1.1.0", "2020-06-15T12:00:00.000Z");
 
     let context = context(anonymous(&reg), None);
-    let result = Npm.get_releases(&context, &query("left-pad")).await.unwrap();
+    let result = Npm
+        .get_releases(&context, &query("left-pad"))
+        .await
+        .unwrap();
 
     assert_eq!(
         versions(&result),
-        ["1.0.0", "1.1.0", "1.2.0", "2.0.0-beta.1", "2.0.0-rc.1", "2.0.0"]
+        [
+            "1.0.0",
+            "1.1.0",
+            "1.2.0",
+            "2.0.0-beta.1",
+            "2.0.0-rc.1",
+            "2.0.0"
+        ]
     );
     // Every version carries the publish time verdaccio serves; rewritten ones come
     // through exactly.
@@ -174,6 +184,9 @@ async fn scoped_and_private_packages_with_the_npmrc_token() {
     reg.publish(&NpmVersion::new("@acme/widget", "1.0.0-alpha.1").tag("next"));
     reg.dist_tag("@acme/widget", "legacy", "0.1.0");
     reg.deprecate("@acme/widget", "0.2.0", "use 1.x");
+    // Deprecated, then un-deprecated (`npm deprecate pkg@v ""`): not flagged.
+    reg.deprecate("@acme/widget", "0.1.0", "oops");
+    reg.deprecate("@acme/widget", "0.1.0", "");
     reg.set_publish_time("@acme/widget", "0.1.0", "2021-03-04T05:06:07.000Z");
     reg.publish_versions("@private/secret", &["3.0.0", "3.1.0"]);
 
@@ -242,6 +255,34 @@ async fn scoped_and_private_packages_with_the_npmrc_token() {
         .await
         .unwrap();
     assert_eq!(scoped_again.releases, scoped.releases);
+
+    // The other ways an `.npmrc` names the registry and its token: a scope's
+    // registry (the default registry is a port nothing listens on, so using it would
+    // fail), and a bare `_authToken` belonging to `registry=`.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    for npmrc in [
+        format!(
+            "registry=http://{closed}/\n@private:registry={}\n//{}/:_authToken={}\n",
+            reg.registry_url(),
+            host(&reg),
+            reg.token()
+        ),
+        format!(
+            "registry={}\n_authToken=\"{}\"\n",
+            reg.registry_url(),
+            reg.token()
+        ),
+    ] {
+        let context = context(from_npmrc(&npmrc), None);
+        let result = Npm
+            .get_releases(&context, &query("@private/secret"))
+            .await
+            .unwrap_or_else(|error| panic!("{npmrc}: {error}"));
+        assert_eq!(versions(&result), ["3.0.0", "3.1.0"], "{npmrc}");
+    }
 
     // A wrong token is refused, and reported as refused credentials.
     let wrong = from_npmrc(&format!(
@@ -333,6 +374,20 @@ async fn a_second_run_revalidates_the_cached_packument_with_a_304() {
         (2, 2, 0),
         "{stats:?}"
     );
+
+    // The private packument on disk belongs to the token that fetched it: a run
+    // without the token is not served from it, and verdaccio refuses that run.
+    let tokenless = context(anonymous(&reg), Some(cache.path()));
+    let error = Npm
+        .get_releases(&tokenless, &query("@private/secret"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, DatasourceError::Http(HttpError::Auth { .. })),
+        "{error:?}"
+    );
+    let stats = tokenless.http.stats().host(&host);
+    assert_eq!((stats.requests, stats.cache_hits), (1, 0), "{stats:?}");
 
     // A changed packument is not revalidated: the new body comes through.
     assert_eq!(age_cache_entries(cache.path()), 2);
