@@ -236,6 +236,53 @@ async fn config_json_is_fetched_once_per_run_and_files_once_per_crate() {
         Crate.get_releases(&again, &named(name)).await.unwrap();
     }
     assert_eq!(index.registry().counters().total, 0);
+
+    // Once the entries are older than their TTL: conditional requests only, each
+    // answered 304 by the index server, and a changed file comes through in full.
+    assert_eq!(age_cache_entries(cache.path()), 6);
+    index.add(IndexEntry::new("serde", "1.0.220").pubtime("2025-09-01T00:00:00Z"));
+    let stale = self::context(cargo_config(&index), Some(cache.path()));
+    for name in names {
+        Crate.get_releases(&stale, &named(name)).await.unwrap();
+    }
+    let serde = Crate.get_releases(&stale, &named("serde")).await.unwrap();
+    assert_eq!(versions(&serde).last(), Some(&"1.0.220"));
+    let counters = index.registry().counters();
+    assert_eq!(
+        (counters.total, counters.not_modified),
+        (6, 5),
+        "{counters:?}"
+    );
+    let stats = stale.http.stats().host(&host);
+    assert_eq!((stats.requests, stats.revalidations), (6, 5), "{stats:?}");
+}
+
+/// Makes every entry of an upkeep-http cache directory look stored long ago (past any
+/// TTL), so that the next lookup revalidates it.
+fn age_cache_entries(dir: &Path) -> usize {
+    let mut aged = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let Some(first) = bytes.iter().position(|&b| b == b'\n') else {
+            continue;
+        };
+        let Some(second) = bytes[first + 1..].iter().position(|&b| b == b'\n') else {
+            continue;
+        };
+        let meta_end = first + 1 + second;
+        let Ok(mut meta) = serde_json::from_slice::<serde_json::Value>(&bytes[first + 1..meta_end])
+        else {
+            continue;
+        };
+        meta["storedAtMs"] = serde_json::json!(1);
+        let mut out = bytes[..=first].to_vec();
+        out.extend_from_slice(&serde_json::to_vec(&meta).unwrap());
+        out.extend_from_slice(&bytes[meta_end..]);
+        std::fs::write(&path, out).unwrap();
+        aged += 1;
+    }
+    aged
 }
 
 /// Runs every lookup at once on the test's runtime.
