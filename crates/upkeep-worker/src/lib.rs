@@ -1,6 +1,7 @@
 //! One repository through upkeep's pipeline. For now: list a checkout's files and extract
 //! every dependency; lookup, planning, applying and publishing join as they are built.
 
+pub mod apply;
 pub mod config;
 pub mod files;
 

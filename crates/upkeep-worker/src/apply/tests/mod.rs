@@ -1,0 +1,1 @@
+//! Tests of the apply stage against real tools and loopback registries.
