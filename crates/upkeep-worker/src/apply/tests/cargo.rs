@@ -11,8 +11,15 @@ use upkeep_types::Datasource;
 use super::*;
 use crate::apply::{Tools, apply_branch};
 
-/// Every crate version the tests use: (name, version, dependency of the index entry).
-const CRATES: &[(&str, &str, Option<(&str, &str)>)] = &[
+/// A crate version: name, version, and a dependency (name, requirement) of its index entry.
+type CrateVersion = (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+);
+
+/// Every crate version the tests use.
+const CRATES: &[CrateVersion] = &[
     ("alpha", "0.1.0", None),
     ("beta", "1.0.0", None),
     ("delta", "1.0.0", None),

@@ -218,7 +218,7 @@ fn provider_hashes_are_rewritten_for_the_platforms_the_lock_file_covers() {
     assert!(result.is_clean(), "{result:#?}");
     assert_eq!(result.changed_files, [".terraform.lock.hcl", "main.tf"]);
 
-    let mut expected_hashes = vec![
+    let mut expected_hashes = [
         new[0].1.clone(),
         new[1].1.clone(),
         new[0].0.clone(),
