@@ -2,6 +2,7 @@
 //! every dependency and look each up ([`lookup`]); planning, applying and publishing join
 //! as they are built.
 
+pub mod apply;
 pub mod config;
 pub mod files;
 pub mod lookup;
