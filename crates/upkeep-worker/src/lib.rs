@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod files;
+pub mod plan;
 
 use std::path::Path;
 
