@@ -126,9 +126,33 @@ enum Node {
 /// Renders `template` with `context`.
 pub fn render(template: &str, context: &Context) -> Result<String, TemplateError> {
     let nodes = parse(template)?;
+    check_names(&nodes, context)?;
     let mut out = String::with_capacity(template.len());
     emit(&nodes, context, &mut out)?;
     Ok(out)
+}
+
+/// Every variable must be known, even in a branch this context does not take.
+fn check_names(nodes: &[Node], context: &Context) -> Result<(), TemplateError> {
+    for node in nodes {
+        match node {
+            Node::Text(_) => {}
+            Node::Variable { name, .. } => {
+                lookup(context, name)?;
+            }
+            Node::Condition {
+                name,
+                then,
+                otherwise,
+                ..
+            } => {
+                lookup(context, name)?;
+                check_names(then, context)?;
+                check_names(otherwise, context)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn emit(nodes: &[Node], context: &Context, out: &mut String) -> Result<(), TemplateError> {
