@@ -138,6 +138,22 @@ fn is_single_version(value: &str) -> bool {
         && !value.contains(['^', '~', '<', '>', '*', '|', ' ', ',', 'x', 'X'])
 }
 
+/// Renders templates, reporting a failure and falling back to a default.
+struct Renderer<'w> {
+    branch: String,
+    warnings: &'w mut Vec<String>,
+}
+
+impl Renderer<'_> {
+    fn part(&mut self, name: &str, template: &str, fallback: &str, context: &Context) -> String {
+        render(template, context).unwrap_or_else(|error| {
+            self.warnings
+                .push(format!("{name} of branch `{}`: {error}", self.branch));
+            render(fallback, context).unwrap_or_default()
+        })
+    }
+}
+
 /// Fills the draft's commit message and PR title.
 pub(super) fn write_messages(
     draft: &mut BranchDraft,
@@ -152,6 +168,67 @@ pub(super) fn write_messages(
     let Some(primary) = subjects.first().copied() else {
         return;
     };
+    let mut renderer = Renderer {
+        branch: draft.branch_name.clone(),
+        warnings,
+    };
+    let settings = &primary.candidate.settings;
+    let semantic = match settings.semantic_commits {
+        SemanticCommits::Enabled => true,
+        SemanticCommits::Disabled => false,
+        SemanticCommits::Auto => repository.semantic_commits_detected,
+    };
+    let use_group = uses_group_message(&subjects);
+    let mut context = update_context(primary);
+    let parts = message_parts(&subjects, use_group, semantic, &mut renderer, &context);
+    for (name, value) in parts {
+        context.set(name, value);
+    }
+    let template = settings
+        .commit_message
+        .as_deref()
+        .unwrap_or(DEFAULT_COMMIT_MESSAGE);
+    let mut subject =
+        collapse(&renderer.part("commitMessage", template, DEFAULT_COMMIT_MESSAGE, &context));
+    let lower = semantic && settings.commit_message_lower_case == CommitMessageLowerCase::Auto;
+    if lower {
+        subject = subject.to_lowercase();
+    }
+    context.set("commitMessage", subject.clone());
+    let mut title = match &settings.pr_title {
+        Some(template) => {
+            let title =
+                collapse(&renderer.part("prTitle", template, DEFAULT_COMMIT_MESSAGE, &context));
+            if lower { title.to_lowercase() } else { title }
+        }
+        None => subject.clone(),
+    };
+    if use_group && !is_pin_group(primary) {
+        match primary.candidate.update.update_type {
+            Some(UpdateType::Major) if settings.separate_major_minor => title.push_str(" (major)"),
+            Some(UpdateType::Patch) if settings.separate_minor_patch => title.push_str(" (patch)"),
+            _ => {}
+        }
+    }
+    if subjects.iter().any(|p| p.security_marker) {
+        subject = format!("{SECURITY_MARKER} {subject}");
+        title = format!("{SECURITY_MARKER} {title}");
+    }
+    let body = settings
+        .commit_body
+        .as_deref()
+        .map(|body| renderer.part("commitBody", body, "", &context))
+        .filter(|body| !body.trim().is_empty());
+    draft.commit_message = match body {
+        Some(body) => format!("{subject}\n\n{body}"),
+        None => subject,
+    };
+    draft.pr_title = title;
+}
+
+/// A group's own message (`Update <groupName>`) is used when the branch holds several
+/// dependencies or several versions; a group of one reads like a single update.
+fn uses_group_message(subjects: &[&Prepared]) -> bool {
     let dep_names: BTreeSet<&str> = subjects
         .iter()
         .map(|p| p.candidate.dependency.dep_name.as_str())
@@ -166,126 +243,104 @@ pub(super) fn write_messages(
                 .or(p.candidate.update.new_value.as_deref())
         })
         .collect();
-    let use_group = primary.group_name.is_some() && (dep_names.len() > 1 || versions.len() > 1);
+    subjects[0].group_name.is_some() && (dep_names.len() > 1 || versions.len() > 1)
+}
+
+fn is_pin_group(primary: &Prepared) -> bool {
+    primary.group_slug.as_deref() == Some("pin-dependencies")
+}
+
+/// `commitMessagePrefix`, `…Action`, `…Topic`, `…Extra`, `…Suffix`, rendered.
+fn message_parts(
+    subjects: &[&Prepared],
+    use_group: bool,
+    semantic: bool,
+    renderer: &mut Renderer<'_>,
+    context: &Context,
+) -> [(&'static str, String); 5] {
+    let primary = subjects[0];
     let settings = &primary.candidate.settings;
-    let semantic = match settings.semantic_commits {
-        SemanticCommits::Enabled => true,
-        SemanticCommits::Disabled => false,
-        SemanticCommits::Auto => repository.semantic_commits_detected,
-    };
-    let mut context = update_context(primary);
-    let mut part = |name: &str, template: &str, fallback: &str, context: &Context| {
-        render(template, context).unwrap_or_else(|error| {
-            warnings.push(format!("{name} of branch `{}`: {error}", draft.branch_name));
-            render(fallback, context).unwrap_or_default()
-        })
-    };
-    let prefix = match (&settings.commit_message_prefix, semantic) {
-        (Some(prefix), _) if !prefix.is_empty() => {
-            let prefix = part("commitMessagePrefix", prefix, "", &context);
-            if prefix.ends_with(':') {
-                prefix
-            } else {
-                format!("{prefix}:")
-            }
-        }
-        (_, true) => match settings
-            .semantic_commit_scope
-            .as_deref()
-            .filter(|s| !s.is_empty())
-        {
-            Some(scope) => {
-                let scope = part("semanticCommitScope", scope, "deps", &context);
-                format!("{}({scope}):", settings.semantic_commit_type)
-            }
-            None => format!("{}:", settings.semantic_commit_type),
-        },
-        _ => String::new(),
-    };
-    let is_pin_group = use_group && primary.group_slug.as_deref() == Some("pin-dependencies");
-    let action = action(primary);
-    let action = part("commitMessageAction", &action, "Update", &context);
-    let topic = if is_pin_group {
+    let pins = use_group && is_pin_group(primary);
+    let prefix = commit_prefix(primary, semantic, renderer, context);
+    let action = renderer.part("commitMessageAction", &action(primary), "Update", context);
+    let topic = if pins {
         "dependencies".to_owned()
     } else if use_group {
         primary.group_name.clone().unwrap_or_default()
     } else {
-        part(
+        renderer.part(
             "commitMessageTopic",
             &topic(primary),
             "dependency {{{depName}}}",
-            &context,
+            context,
         )
     };
-    let extra = if is_pin_group {
-        String::new()
-    } else {
-        let mut extras = BTreeSet::new();
-        for subject in &subjects {
+    // A group names its version only when every member goes to the same one.
+    let mut extras = BTreeSet::new();
+    if !pins {
+        for subject in subjects {
             let own = update_context(subject);
-            extras.insert(part(
+            extras.insert(renderer.part(
                 "commitMessageExtra",
                 &extra(subject),
                 DEFAULT_EXTRA,
                 &own,
             ));
         }
-        if extras.len() == 1 {
-            extras.pop_first().unwrap_or_default()
-        } else {
-            String::new()
-        }
+    }
+    let extra = if extras.len() == 1 {
+        extras.pop_first().unwrap_or_default()
+    } else {
+        String::new()
     };
-    let suffix = settings.commit_message_suffix.clone().unwrap_or_default();
-    let suffix = part("commitMessageSuffix", &suffix, "", &context);
-    context.set("commitMessagePrefix", prefix);
-    context.set("commitMessageAction", action);
-    context.set("commitMessageTopic", topic);
-    context.set("commitMessageExtra", extra);
-    context.set("commitMessageSuffix", suffix);
-    let template = settings
-        .commit_message
-        .clone()
-        .unwrap_or_else(|| DEFAULT_COMMIT_MESSAGE.to_owned());
-    let mut subject = collapse(&part(
-        "commitMessage",
-        &template,
-        DEFAULT_COMMIT_MESSAGE,
-        &context,
-    ));
-    let lower = semantic && settings.commit_message_lower_case == CommitMessageLowerCase::Auto;
-    if lower {
-        subject = subject.to_lowercase();
-    }
-    context.set("commitMessage", subject.clone());
-    let mut title = match &settings.pr_title {
-        Some(template) => {
-            let title = collapse(&part("prTitle", template, DEFAULT_COMMIT_MESSAGE, &context));
-            if lower { title.to_lowercase() } else { title }
-        }
-        None => subject.clone(),
-    };
-    if use_group && !is_pin_group {
-        match primary.candidate.update.update_type {
-            Some(UpdateType::Major) if settings.separate_major_minor => title.push_str(" (major)"),
-            Some(UpdateType::Patch) if settings.separate_minor_patch => title.push_str(" (patch)"),
-            _ => {}
-        }
-    }
-    if subjects.iter().any(|p| p.security_marker) {
-        subject = format!("{SECURITY_MARKER} {subject}");
-        title = format!("{SECURITY_MARKER} {title}");
-    }
-    let body = settings
-        .commit_body
+    let suffix = settings
+        .commit_message_suffix
         .as_deref()
-        .map(|body| part("commitBody", body, "", &context))
-        .filter(|body| !body.trim().is_empty());
-    draft.commit_message = match body {
-        Some(body) => format!("{subject}\n\n{body}"),
-        None => subject,
-    };
-    draft.pr_title = title;
+        .unwrap_or_default();
+    let suffix = renderer.part("commitMessageSuffix", suffix, "", context);
+    [
+        ("commitMessagePrefix", prefix),
+        ("commitMessageAction", action),
+        ("commitMessageTopic", topic),
+        ("commitMessageExtra", extra),
+        ("commitMessageSuffix", suffix),
+    ]
+}
+
+/// A configured `commitMessagePrefix` (always ending in `:`), else the semantic prefix.
+fn commit_prefix(
+    primary: &Prepared,
+    semantic: bool,
+    renderer: &mut Renderer<'_>,
+    context: &Context,
+) -> String {
+    let settings = &primary.candidate.settings;
+    if let Some(prefix) = settings
+        .commit_message_prefix
+        .as_deref()
+        .filter(|p| !p.is_empty())
+    {
+        let prefix = renderer.part("commitMessagePrefix", prefix, "", context);
+        return if prefix.ends_with(':') {
+            prefix
+        } else {
+            format!("{prefix}:")
+        };
+    }
+    if !semantic {
+        return String::new();
+    }
+    match settings
+        .semantic_commit_scope
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
+        Some(scope) => {
+            let scope = renderer.part("semanticCommitScope", scope, "deps", context);
+            format!("{}({scope}):", settings.semantic_commit_type)
+        }
+        None => format!("{}:", settings.semantic_commit_type),
+    }
 }
 
 fn collapse(text: &str) -> String {
