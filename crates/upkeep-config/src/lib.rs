@@ -54,7 +54,7 @@ pub use presets::{
 pub use schedule::Schedule;
 pub use schema::repository_schema;
 pub use settings::{
-    AutomergeType, RangeStrategy, RebaseWhen, RecreateWhen, SemanticCommits, Settings,
-    SettingsLayer,
+    AutomergeType, CommitMessageLowerCase, RangeStrategy, RebaseWhen, RecreateWhen,
+    SemanticCommits, Settings, SettingsLayer,
 };
 pub use upkeep_types::UpdateType;

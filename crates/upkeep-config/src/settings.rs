@@ -170,9 +170,13 @@ settings! {
     /// When to recreate closed PRs.
     recreate_when: RecreateWhen = RecreateWhen::Auto, replace;
     /// Branch name prefix.
-    branch_prefix: String = "renovate/".to_string(), replace;
+    branch_prefix: String = "upkeep/".to_string(), replace;
     /// Extra prefix after branchPrefix.
     additional_branch_prefix: String = String::new(), replace;
+    /// Last part of the branch name (None: built from the update).
+    branch_topic: Option<String> = None, replace;
+    /// Keep only letters, digits and hyphens in the branch topic.
+    branch_name_strict: bool = false, replace;
     /// Conventional Commits.
     semantic_commits: SemanticCommits = SemanticCommits::Auto, replace;
     /// Conventional Commits type.
@@ -193,6 +197,10 @@ settings! {
     commit_message_suffix: Option<String> = None, replace;
     /// PR title template (None: the commit message).
     pr_title: Option<String> = None, replace;
+    /// Commit body, after a blank line.
+    commit_body: Option<String> = None, replace;
+    /// Lower-case semantic commit titles.
+    commit_message_lower_case: CommitMessageLowerCase = CommitMessageLowerCase::Auto, replace;
     /// Wait for dashboard approval.
     dependency_dashboard_approval: bool = false, replace;
     /// Registry URLs override.
@@ -248,6 +256,16 @@ pub enum RecreateWhen {
     /// Always recreate.
     Always,
     /// Never recreate.
+    Never,
+}
+
+/// `commitMessageLowerCase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitMessageLowerCase {
+    /// Lower-case the title when semantic commits are on.
+    Auto,
+    /// Leave the title as rendered.
     Never,
 }
 

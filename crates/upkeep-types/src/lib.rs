@@ -19,4 +19,7 @@ pub use datasource::Datasource;
 pub use dependency::{Dependency, DependencyChange, Location, PackageFile, Span};
 pub use lockfile::{LockFile, LockedPackage};
 pub use skip_reason::SkipReason;
-pub use stage::{Branch, LookedUpDependency, PendingVersion, PlannedUpdate, Update, UpdateType};
+pub use stage::{
+    Branch, BranchState, LeftOutUpdate, LimitState, LookedUpDependency, PendingVersion,
+    PlannedUpdate, ScheduleState, Update, UpdateType,
+};

@@ -153,6 +153,9 @@ pub struct PlannedUpdate {
     /// The change to make.
     #[serde(flatten)]
     pub update: Update,
+    /// The source repository URL from registry metadata (monorepo grouping, PR links).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
 }
 
 /// A branch upkeep creates: one or more planned updates that land together.
@@ -164,8 +167,148 @@ pub struct Branch {
     /// The group the updates belong to, if grouped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    /// The PR title / commit subject.
+    /// The group's slug (the branch topic of a group), if grouped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_slug: Option<String>,
+    /// The PR title.
     pub pr_title: String,
+    /// The commit message: subject line, then the body (if any) after a blank line.
+    #[serde(default)]
+    pub commit_message: String,
     /// The updates in this branch.
     pub upgrades: Vec<PlannedUpdate>,
+    /// Updates that belonged to this branch's group but were left out, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<LeftOutUpdate>,
+    /// PR labels (`labels` then `addLabels`, de-duplicated over every update).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    /// Whether the branch is merged automatically, and how (`pr`, `branch`, `pr-comment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automerge: Option<String>,
+    /// Whether any update fixes a known vulnerability.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_vulnerability_fix: bool,
+    /// `prPriority` (the highest of its updates).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pr_priority: i64,
+    /// Whether the branch already exists on the remote.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exists: bool,
+    /// What happens to the branch in this run.
+    #[serde(default)]
+    pub state: BranchState,
+    /// Why the branch is not `ready`, in words (also shown on the dashboard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// How the branch's schedule applies now.
+    #[serde(default)]
+    pub schedule: ScheduleState,
+    /// How the rate and concurrency limits apply.
+    #[serde(default)]
+    pub limits: LimitState,
+}
+
+fn is_zero(value: &i64) -> bool {
+    *value == 0
+}
+
+/// An update that left its group's branch, with the reason (the rest of the group goes ahead).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeftOutUpdate {
+    /// The update.
+    #[serde(flatten)]
+    pub update: PlannedUpdate,
+    /// What holds it back.
+    pub state: BranchState,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// What happens to a branch in this run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BranchState {
+    /// Created or kept current now.
+    #[default]
+    Ready,
+    /// Outside its `schedule`: not created (or, with `updateNotScheduled: false`, not updated).
+    NotScheduled,
+    /// Held back by `prHourlyLimit`, `prConcurrentLimit` or `branchConcurrentLimit`.
+    RateLimited,
+    /// Its releases are younger than `minimumReleaseAge`.
+    PendingReleaseAge,
+    /// Waits for approval on the Dependency Dashboard (`dependencyDashboardApproval`).
+    AwaitingApproval,
+    /// Cannot be applied (reported by an earlier stage).
+    NotApplicable,
+}
+
+impl BranchState {
+    /// The id used in reports (`not-scheduled`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BranchState::Ready => "ready",
+            BranchState::NotScheduled => "not-scheduled",
+            BranchState::RateLimited => "rate-limited",
+            BranchState::PendingReleaseAge => "pending-release-age",
+            BranchState::AwaitingApproval => "awaiting-approval",
+            BranchState::NotApplicable => "not-applicable",
+        }
+    }
+}
+
+impl fmt::Display for BranchState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a branch's `schedule` applies at planning time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum ScheduleState {
+    /// Inside the schedule (or no schedule).
+    #[default]
+    InSchedule,
+    /// Outside the schedule; the branch waits for the next window.
+    #[serde(rename_all = "camelCase")]
+    NotScheduled {
+        /// When the next window opens (RFC 3339), if one does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_window: Option<String>,
+    },
+    /// Outside the schedule, but the branch exists and `updateNotScheduled` keeps it current.
+    #[serde(rename_all = "camelCase")]
+    KeptCurrent {
+        /// When the next window opens (RFC 3339), if one does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_window: Option<String>,
+    },
+    /// A vulnerability fix: schedules do not apply.
+    Bypassed,
+}
+
+/// How the rate and concurrency limits apply to a branch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum LimitState {
+    /// Counted, and within every limit.
+    #[default]
+    WithinLimits,
+    /// The branch already exists: limits only hold back new branches and PRs.
+    Existing,
+    /// Not counted: the branch was held back earlier (schedule, age, approval).
+    NotCounted,
+    /// A vulnerability fix: limits do not apply.
+    Bypassed,
+    /// Held back by a limit.
+    #[serde(rename_all = "camelCase")]
+    Reached {
+        /// `prHourlyLimit`, `prConcurrentLimit` or `branchConcurrentLimit`.
+        limit: String,
+        /// The limit's value.
+        value: u32,
+    },
 }

@@ -1,11 +1,12 @@
 //! One repository through upkeep's pipeline. For now: list a checkout's files, extract
-//! every dependency and look each up ([`lookup`]); planning, applying and publishing join
-//! as they are built.
+//! every dependency, look each up ([`lookup`]), plan branches ([`plan`]) and apply them
+//! ([`apply`]); publishing joins as it is built.
 
 pub mod apply;
 pub mod config;
 pub mod files;
 pub mod lookup;
+pub mod plan;
 
 use std::path::Path;
 use std::sync::Arc;

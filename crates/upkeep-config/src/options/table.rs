@@ -495,8 +495,8 @@ pub static OPTIONS: &[O] = &[
         "branchPrefix",
         String,
         ALL,
-        "\"renovate/\"",
-        "Prefix of every branch name",
+        "\"upkeep/\"",
+        "Prefix of every branch name (upkeep's default is `upkeep/`; set `renovate/` to keep Renovate's names)",
     ),
     O::new(
         "additionalBranchPrefix",
@@ -504,6 +504,21 @@ pub static OPTIONS: &[O] = &[
         ALL,
         "\"\"",
         "Extra prefix after branchPrefix",
+    ),
+    O::new(
+        "branchTopic",
+        String,
+        ALL,
+        "",
+        "Last part of the branch name (default: built from the update, e.g. `react-18.x`)",
+    )
+    .nullable(),
+    O::new(
+        "branchNameStrict",
+        Boolean,
+        ALL,
+        "false",
+        "Keep only letters, digits and hyphens in the branch topic",
     ),
     // Commit messages and PR titles.
     O::new(
@@ -581,6 +596,22 @@ pub static OPTIONS: &[O] = &[
         "Template of the PR title (default: the commit message)",
     )
     .nullable(),
+    O::new(
+        "commitBody",
+        String,
+        ALL,
+        "",
+        "Text appended to the commit message after a blank line",
+    )
+    .nullable(),
+    O::new(
+        "commitMessageLowerCase",
+        String,
+        ALL,
+        "\"auto\"",
+        "Lower-case semantic commit titles (`auto`) or leave them (`never`)",
+    )
+    .allowed(&["auto", "never"]),
     // Dashboard and vulnerabilities.
     O::new(
         "dependencyDashboard",

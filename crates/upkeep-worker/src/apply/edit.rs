@@ -127,6 +127,7 @@ mod tests {
             package_file: file.to_owned(),
             dependency: dep,
             current_version: None,
+            source_url: None,
             update: Update {
                 update_type: Some(UpdateType::Minor),
                 new_value: Some(new_value.to_owned()),

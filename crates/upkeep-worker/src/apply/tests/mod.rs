@@ -50,6 +50,7 @@ fn manifest_update(
         manager: manager.to_owned(),
         package_file: file.to_owned(),
         current_version: None,
+        source_url: None,
         dependency,
         update: Update {
             update_type: Some(UpdateType::Minor),
@@ -74,6 +75,7 @@ fn lockfile_update(
         package_file: lock_file.to_owned(),
         dependency: Dependency::new(name, Some(datasource)),
         current_version: Some(from.to_owned()),
+        source_url: None,
         update: Update {
             update_type: Some(UpdateType::LockfileUpdate),
             new_version: Some(to.to_owned()),
