@@ -12,6 +12,8 @@
 //!   latency, request counters), with [`SparseIndex`] (crates) and
 //!   [`TerraformRegistry`] built on it.
 //! - [`GitRemote`]: bare git repositories with lightweight and annotated tags.
+//! - [`OsvServer`]: the OSV API (`querybatch`, `vulns/{id}`) from a directory of
+//!   records, with request counters and an outage switch.
 //!
 //! The API is synchronous and can be called from plain `#[test]`s and from inside
 //! `#[tokio::test]`s alike: in-process servers and the harness's own HTTP calls run on a
@@ -46,6 +48,7 @@ mod git;
 mod jwt;
 mod npm;
 mod oci;
+mod osv;
 mod process;
 mod runtime;
 mod sparse;
@@ -56,6 +59,7 @@ pub use digest::{sha256_digest, sha256_hex};
 pub use git::GitRemote;
 pub use npm::{NpmVersion, Verdaccio, package_path};
 pub use oci::{MANIFEST_ACCEPT, OciAuth, OciRegistry, TOKEN_SERVICE};
+pub use osv::{OSV_BATCH_LIMIT, OsvCounters, OsvServer};
 pub use sparse::{IndexDep, IndexEntry, SparseIndex};
 pub use static_registry::{Counters, StaticRegistry};
 pub use terraform::{TerraformModuleVersion, TerraformProviderVersion, TerraformRegistry};
