@@ -6,7 +6,7 @@
 //! ```text
 //! OSV JSON ─► osv::Vulnerability ─► IndexBuilder ─► AdvisoryIndex ─► Advisory ─► decision
 //! (dir, zip,   (typed, validated)   (compile ranges,  (by ecosystem   (merged     (is_affected,
-//!  OSV API)                           merge aliases)    + package)      view)       lowest fix)
+//!  OSV API)                          merge aliases)    + package)      view)       lowest fix)
 //! ```
 //!
 //! - [`osv`]: the OSV schema as validated types; [`ecosystem`]: the table mapping
