@@ -20,6 +20,11 @@
 //! - [`decision`] holds the pure rules the lookup and audit apply: never propose an
 //!   affected version, and fix an affected current version with the lowest (or
 //!   highest) unaffected newer one;
+//! - [`fix`] picks the version a vulnerable one moves to, from the registry's releases
+//!   ([`fix::CandidateVersions`]) or, offline, the advisories' fixed versions;
+//! - [`transitive`] finds the vulnerable packages of a lock file, direct or transitive,
+//!   with their parents, and tells a lockfile-only fix from one that needs a parent
+//!   updated;
 //! - [`severity`] scores CVSS v3 vectors and reads database labels.
 //!
 //! # Non-goals (here)
@@ -36,8 +41,10 @@ mod offline;
 
 pub mod decision;
 pub mod ecosystem;
+pub mod fix;
 pub mod osv;
 pub mod severity;
+pub mod transitive;
 
 pub use advisory::Advisory;
 pub use api::{ApiReport, DEFAULT_OSV_API, OSV_HOST_TYPE, OsvApi, QUERY_BATCH_LIMIT};
