@@ -15,6 +15,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit code when the run finished but some files had errors (they are in the report).
 pub const EXIT_PARTIAL: u8 = 3;
+/// Exit code of `upkeep audit` when a vulnerability at or above `--fail-on` was found.
+pub const EXIT_VULNERABLE: u8 = 4;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +37,8 @@ enum Command {
     ValidateConfig(commands::validate_config::ValidateConfigArgs),
     /// Show which packageRules apply to a dependency and what each one sets.
     Explain(commands::explain::ExplainArgs),
+    /// List vulnerable dependencies, direct and transitive, with the fix upkeep would apply.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
         Command::Extract(args) => commands::extract::run(&args),
         Command::ValidateConfig(args) => commands::validate_config::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -81,8 +81,7 @@ pub fn choose_fix(
         Ok(version) => FixChoice {
             version: Some(version.clone()),
             reason: (origin == CandidateOrigin::AdvisoryFixedVersions).then(|| {
-                "no registry was asked: the fix is the lowest version the advisories name as \
-                 fixed that none of them affects; a newer release may also fix it"
+                "offline: chosen among the advisories' fixed versions, no registry was asked"
                     .to_owned()
             }),
         },
