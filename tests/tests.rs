@@ -1,4 +1,5 @@
 //! End-to-end tests of the `upkeep` binary.
 
+mod audit;
 mod config;
 mod extract;
