@@ -16,6 +16,8 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code when the run finished but some files or lookups had errors (they are in the
 /// report).
 pub const EXIT_PARTIAL: u8 = 3;
+/// Exit code of `upkeep audit` when a vulnerability at or above `--fail-on` was found.
+pub const EXIT_VULNERABLE: u8 = 4;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +40,8 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Look every dependency up in its registry and show the updates upkeep would propose.
     Lookup(commands::lookup::LookupArgs),
+    /// List vulnerable dependencies, direct and transitive, with the fix upkeep would apply.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Command::ValidateConfig(args) => commands::validate_config::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Lookup(args) => commands::lookup::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `upkeep` binary.
 
+mod audit;
 mod config;
 mod extract;
 mod lookup;

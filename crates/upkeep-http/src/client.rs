@@ -1,9 +1,10 @@
 //! [`HttpClient`]: the one client of a run, stacking the layers.
 //!
 //! ```text
-//! get_bytes / get_json / head
+//! get_bytes / get_json / head / post_json
 //!   └─ host rules: disabled? which credential?          (host_rules.rs)
 //!      └─ memo: identical call in this run? share it     (memo.rs)
+//!         (a POST only when the caller gave a cache key)
 //!         └─ disk cache: fresh? serve; stale? revalidate (cache.rs)
 //!            └─ transport: redirects, retries, limits    (transport.rs)
 //! ```
@@ -90,10 +91,37 @@ impl HttpClient {
         }
         let host = host_key(&request.url);
         let response = self.get_bytes(request).await?;
+        self.decode_json(&host, response)
+    }
+
+    /// `POST` with the request's body ([`Request::json_body`]), answer decoded as JSON
+    /// like [`get_json`](Self::get_json). Without a cache policy the call is neither
+    /// memoised nor cached: two identical posts send two requests. With one
+    /// ([`Request::cache`]) the caller vouches that the key names the whole question
+    /// (URL and body): identical calls of the run share one request, and a fresh disk
+    /// entry under the key is served (a stale one is fetched again, not revalidated).
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        mut request: Request,
+    ) -> Result<Response<T>, HttpError> {
+        if !request.headers.contains_key(ACCEPT) {
+            request = request.accept("application/json");
+        }
+        let host = host_key(&request.url);
+        let response = self.call(Method::POST, request).await?;
+        self.decode_json(&host, response)
+    }
+
+    #[allow(clippy::result_large_err)]
+    fn decode_json<T: DeserializeOwned>(
+        &self,
+        host: &str,
+        response: Response,
+    ) -> Result<Response<T>, HttpError> {
         match serde_json::from_slice::<T>(&response.body) {
             Ok(value) => Ok(response.with_body(value)),
             Err(error) => {
-                self.inner.transport.stats.bump(&host, Counter::Error);
+                self.inner.transport.stats.bump(host, Counter::Error);
                 Err(HttpError::InvalidBody {
                     url: response.url,
                     reason: error.to_string(),
@@ -143,6 +171,11 @@ impl HttpClient {
             });
         }
         let mut headers = request.headers.clone();
+        let body = if method == Method::POST {
+            request.body.clone()
+        } else {
+            None
+        };
         let authorization = match headers.remove(AUTHORIZATION) {
             Some(value) => Some(value),
             None => settings.credential.as_ref().and_then(|credential| {
@@ -161,13 +194,15 @@ impl HttpClient {
             .as_ref()
             .map(|value| fingerprint(value.as_bytes()))
             .unwrap_or_default();
+        let method_is_post = method == Method::POST;
         let key = MemoKey::new(
             &method,
             &request.url,
             request.host_type.as_deref(),
             &headers,
             &credential,
-        );
+        )
+        .with_cache_key(request.cache.as_ref().map(|policy| policy.key.as_str()));
         let options = inner.transport.options();
         let exchange = Exchange {
             method,
@@ -179,7 +214,11 @@ impl HttpClient {
             host_limit: settings
                 .concurrent_request_limit
                 .unwrap_or(options.host_concurrency),
+            body,
         };
+        if method_is_post && request.cache.is_none() {
+            return self.fetch(exchange, None, &credential).await;
+        }
         let cell = inner.memo.cell(key);
         let mut ran = false;
         let result = cell
@@ -204,7 +243,9 @@ impl HttpClient {
     ) -> Result<Response, HttpError> {
         let host = host_key(exchange.url);
         let result = match (&self.inner.cache, policy) {
-            (Some(cache), Some(policy)) if exchange.method == Method::GET => {
+            (Some(cache), Some(policy))
+                if exchange.method == Method::GET || exchange.method == Method::POST =>
+            {
                 self.fetch_cached(cache, policy, exchange, credential).await
             }
             _ => match self.inner.transport.execute(&exchange).await {
@@ -230,11 +271,13 @@ impl HttpClient {
         let host = host_key(exchange.url);
         let path = cache.path(&policy.key, credential);
         let stored = cache.read(&path, &policy.key).await;
-        if let Some(entry) = &stored {
-            if entry.is_fresh(policy.ttl) {
-                stats.bump(&host, Counter::CacheHit);
-                return Ok(cached_response(entry, exchange.url, Source::Cache));
-            }
+        if let Some(entry) = &stored
+            && entry.is_fresh(policy.ttl)
+        {
+            stats.bump(&host, Counter::CacheHit);
+            return Ok(cached_response(entry, exchange.url, Source::Cache));
+        }
+        if let Some(entry) = stored.as_ref().filter(|_| exchange.method == Method::GET) {
             let validators = [
                 (IF_NONE_MATCH, entry.header("etag")),
                 (IF_MODIFIED_SINCE, entry.header("last-modified")),

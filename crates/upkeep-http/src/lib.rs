@@ -16,7 +16,11 @@
 //!   result, and an on-disk cache keyed by the caller serves fresh entries and
 //!   revalidates stale ones with `ETag`/`Last-Modified`.
 //!
-//! Non-goals: uploads and request bodies (datasources only read), cookies, HTTP/2
+//! Request bodies exist for one purpose: JSON queries such as OSV's `querybatch`
+//! ([`HttpClient::post_json`]); a POST is memoised and cached only under a key the
+//! caller gives.
+//!
+//! Non-goals: uploads (datasources only read), cookies, HTTP/2
 //! (not enabled, to keep the build lean; registries all speak HTTP/1.1), an offline
 //! switch, and serving stale cache entries when the host fails.
 //!

@@ -33,6 +33,8 @@ pub(crate) struct MemoKey {
     /// Caller headers, sorted; sensitive values replaced by their digest.
     headers: Vec<(String, Vec<u8>)>,
     credential: String,
+    /// The caller's cache key: what identifies a POST's body.
+    cache_key: Option<String>,
 }
 
 impl MemoKey {
@@ -61,7 +63,15 @@ impl MemoKey {
             host_type: host_type.map(str::to_owned),
             headers: pairs,
             credential: credential_fingerprint.to_owned(),
+            cache_key: None,
         }
+    }
+
+    /// Adds the caller's cache key: two posts to one URL are the same call only when
+    /// their keys (which name their bodies) are equal.
+    pub(crate) fn with_cache_key(mut self, key: Option<&str>) -> Self {
+        self.cache_key = key.map(str::to_owned);
+        self
     }
 }
 

@@ -6,7 +6,9 @@
 //! and a cache policy whose key the caller picks, because only the caller knows what
 //! identifies a resource (uv's `CachedClient` makes the same choice): an npm packument
 //! is "npm registry + package name", whatever URL encoding reached it.
-//! The method is chosen by the call (`get_bytes`, `get_json`, `head`), not the request.
+//! The method is chosen by the call (`get_bytes`, `get_json`, `head`, `post_json`), not
+//! the request. A body ([`Request::json_body`]) is only sent by `post_json`: POST exists
+//! for query APIs such as OSV's `querybatch`, which take their question as JSON.
 
 use std::time::Duration;
 
@@ -26,6 +28,7 @@ pub struct Request {
     pub(crate) headers: HeaderMap,
     pub(crate) cache: Option<CachePolicy>,
     pub(crate) max_body_bytes: Option<u64>,
+    pub(crate) body: Option<Bytes>,
 }
 
 impl Request {
@@ -37,6 +40,7 @@ impl Request {
             headers: HeaderMap::new(),
             cache: None,
             max_body_bytes: None,
+            body: None,
         }
     }
 
@@ -78,6 +82,21 @@ impl Request {
             ttl,
         });
         self
+    }
+
+    /// Sends `value` as the JSON request body (`Content-Type: application/json`); only
+    /// [`HttpClient::post_json`](crate::HttpClient::post_json) sends a body. Fails only
+    /// when `value` cannot be serialised (a map with non-string keys).
+    pub fn json_body<T: serde::Serialize + ?Sized>(
+        mut self,
+        value: &T,
+    ) -> Result<Self, serde_json::Error> {
+        self.body = Some(Bytes::from(serde_json::to_vec(value)?));
+        self.headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        Ok(self)
     }
 
     /// Overrides the client's body size cap for this request.

@@ -12,7 +12,10 @@
 //! the credential can be dropped for good as soon as a hop leaves the origin
 //! (scheme, host and port) the credential was chosen for. A credential is therefore
 //! only ever sent to its own host; a registry redirecting blob downloads to a CDN
-//! gets no token there. `303` turns the method into `GET` (except `HEAD`).
+//! gets no token there. `303` turns the method into `GET` (except `HEAD`), and so do
+//! `301`/`302` for a `POST`; the body is only sent while the method stays `POST`.
+//! A `POST` is retried like a `GET`: upkeep only posts read-only queries (OSV's
+//! `querybatch`), which are safe to repeat.
 //!
 //! Statuses are returned, not judged: the layer above turns the final status into a
 //! response or an [`HttpError`], knowing about conditional requests.
@@ -42,6 +45,8 @@ pub(crate) struct Exchange<'a> {
     pub(crate) timeout: Duration,
     pub(crate) max_body_bytes: u64,
     pub(crate) host_limit: usize,
+    /// The request body (POST only).
+    pub(crate) body: Option<Bytes>,
 }
 
 /// The final answer of a logical request, whatever its status.
@@ -110,13 +115,20 @@ impl Transport {
         let mut url = exchange.url.clone();
         let mut method = exchange.method.clone();
         let mut authorization = exchange.authorization.clone();
+        let mut body = exchange.body.clone();
         for _ in 0..=self.options.max_redirects {
             if authorization.is_some() && url.origin() != origin {
                 tracing::debug!(url = %RedactedUrl::from(url.clone()), "redirect left the origin: credentials dropped");
                 authorization = None;
             }
             let response = self
-                .send_with_retries(&method, &url, exchange, authorization.as_ref())
+                .send_with_retries(
+                    &method,
+                    &url,
+                    exchange,
+                    authorization.as_ref(),
+                    body.as_ref(),
+                )
                 .await?;
             if !response.status.is_redirection() || response.status == StatusCode::NOT_MODIFIED {
                 return Ok(response);
@@ -141,6 +153,18 @@ impl Transport {
             if response.status == StatusCode::SEE_OTHER && method != Method::HEAD {
                 method = Method::GET;
             }
+            // 301/302 turn a POST into a GET, as every client does; 307/308 keep it.
+            if method == Method::POST
+                && matches!(
+                    response.status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND
+                )
+            {
+                method = Method::GET;
+            }
+            if method != Method::POST {
+                body = None;
+            }
             url = target;
         }
         Err(HttpError::Redirect {
@@ -156,6 +180,7 @@ impl Transport {
         url: &Url,
         exchange: &Exchange<'_>,
         authorization: Option<&HeaderValue>,
+        body: Option<&Bytes>,
     ) -> Result<RawResponse, HttpError> {
         let host = host_key(url);
         let redacted = || RedactedUrl::from(url.clone());
@@ -177,7 +202,9 @@ impl Transport {
             if attempts > 1 {
                 self.stats.bump(&host, Counter::Retry);
             }
-            let outcome = self.attempt(method, url, exchange, authorization).await;
+            let outcome = self
+                .attempt(method, url, exchange, authorization, body)
+                .await;
             drop(permit);
             let wait = match outcome {
                 Ok(mut response) if is_retryable_status(response.status) => {
@@ -248,6 +275,7 @@ impl Transport {
         url: &Url,
         exchange: &Exchange<'_>,
         authorization: Option<&HeaderValue>,
+        body: Option<&Bytes>,
     ) -> Result<RawResponse, AttemptError> {
         let mut builder = self
             .client
@@ -256,6 +284,9 @@ impl Transport {
             .timeout(exchange.timeout);
         if let Some(value) = authorization {
             builder = builder.header(AUTHORIZATION, value.clone());
+        }
+        if let Some(body) = body {
+            builder = builder.body(body.clone());
         }
         let mut response = builder
             .send()

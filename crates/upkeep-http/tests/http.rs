@@ -571,3 +571,57 @@ async fn a_changed_resource_replaces_the_stale_entry() {
         (Source::Cache, Some(1))
     );
 }
+
+#[tokio::test]
+async fn a_post_sends_its_json_body_and_is_not_memoised_without_a_key() {
+    let server = TestServer::start(|request, _| {
+        let question: Value = serde_json::from_slice(&request.body).unwrap();
+        Reply::json(&format!(r#"{{"echo": {question}}}"#))
+    })
+    .await;
+    let client = client();
+    let post = || {
+        Request::new(server.url("/v1/querybatch"))
+            .json_body(&serde_json::json!({"queries": [{"package": {"name": "a"}}]}))
+            .unwrap()
+    };
+    for _ in 0..2 {
+        let response = client.post_json::<Value>(post()).await.unwrap();
+        assert_eq!(response.body["echo"]["queries"][0]["package"]["name"], "a");
+    }
+    let requests = server.requests("/v1/querybatch");
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].method, "POST");
+    assert_eq!(requests[0].header("content-type"), Some("application/json"));
+    assert_eq!(requests[0].header("accept"), Some("application/json"));
+}
+
+#[tokio::test]
+async fn a_post_with_a_cache_key_is_shared_in_the_run_and_stored_on_disk() {
+    let server =
+        TestServer::start(|_, earlier| Reply::json(&format!(r#"{{"n": {earlier}}}"#))).await;
+    let directory = tempfile::tempdir().unwrap();
+    let post = |key: &str| {
+        Request::new(server.url("/q"))
+            .json_body(&serde_json::json!({"question": key}))
+            .unwrap()
+            .cache(format!("q:{key}"), Duration::from_secs(600))
+    };
+    let client = cached_client(directory.path());
+    let first = client.post_json::<Value>(post("a")).await.unwrap();
+    let again = client.post_json::<Value>(post("a")).await.unwrap();
+    let other = client.post_json::<Value>(post("b")).await.unwrap();
+    assert_eq!(
+        (first.body["n"].as_u64(), again.body["n"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(other.body["n"], 1);
+    assert_eq!(server.hits("/q"), 2);
+    let next_run = cached_client(directory.path());
+    let cached = next_run.post_json::<Value>(post("a")).await.unwrap();
+    assert_eq!(
+        (cached.body["n"].as_u64(), cached.source),
+        (Some(0), Source::Cache)
+    );
+    assert_eq!(server.hits("/q"), 2);
+}

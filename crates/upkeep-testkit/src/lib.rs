@@ -15,6 +15,8 @@
 //! - [`github::FakeGitHub`]: a fake GitHub (App auth, repositories backed by bare git
 //!   repositories, pull requests, issues, rate limits, faults) checked against GitHub's
 //!   published REST description.
+//! - [`OsvServer`]: the OSV API (`querybatch`, `vulns/{id}`) from a directory of
+//!   records, with request counters and an outage switch.
 //!
 //! The API is synchronous and can be called from plain `#[test]`s and from inside
 //! `#[tokio::test]`s alike: in-process servers and the harness's own HTTP calls run on a
@@ -52,6 +54,7 @@ pub mod github;
 mod jwt;
 mod npm;
 mod oci;
+mod osv;
 mod process;
 mod runtime;
 mod sparse;
@@ -62,6 +65,7 @@ pub use digest::{sha256_digest, sha256_hex};
 pub use git::GitRemote;
 pub use npm::{NpmVersion, Verdaccio, package_path};
 pub use oci::{MANIFEST_ACCEPT, OciAuth, OciRegistry, TOKEN_SERVICE};
+pub use osv::{OSV_BATCH_LIMIT, OsvCounters, OsvServer};
 pub use sparse::{IndexDep, IndexEntry, SparseIndex};
 pub use static_registry::{Counters, StaticRegistry};
 pub use terraform::{TerraformModuleVersion, TerraformProviderVersion, TerraformRegistry};

@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// The packages a lock file pins (`Cargo.lock`, `package-lock.json`, `.terraform.lock.hcl`).
@@ -30,6 +32,11 @@ pub struct LockedPackage {
     /// Names (or keys) of the packages this one depends on, as the lock file records them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<String>,
+    /// The requirement this package declares on each dependency, by name, when the lock
+    /// file records it (package-lock.json does: `"dependencies": {"minimist": "^1.2.5"}`;
+    /// Cargo.lock does not).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requirements: BTreeMap<String, String>,
     /// Whether only development dependencies pull it in (when the lock file says so).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dev: bool,

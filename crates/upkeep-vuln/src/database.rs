@@ -1,5 +1,5 @@
 //! [`VulnerabilitySource`]: where advisories come from, behind one trait the worker
-//! calls — the offline database today, the OSV API client next.
+//! calls — the offline database or the OSV API client ([`crate::OsvApi`]).
 //!
 //! The shape follows the OSV API so that the client is a plain implementation: one
 //! call carries every package of a run (the client sends one `/v1/querybatch` per

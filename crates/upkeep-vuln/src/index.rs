@@ -11,7 +11,7 @@
 //! a record, an `affected[]` entry whose versions do not parse is reported and dropped
 //! while the record's other packages still match (a record naming ten packages should
 //! not lose nine to one typo). The
-//! offline database and (later) the OSV API client feed the same builder, so both give
+//! offline database and the OSV API client feed the same builder, so both give
 //! identical advisories.
 //!
 //! Records are kept slim (no `details`, no references beyond the chosen URL): a full

@@ -6,7 +6,7 @@
 //! ```text
 //! OSV JSON ─► osv::Vulnerability ─► IndexBuilder ─► AdvisoryIndex ─► Advisory ─► decision
 //! (dir, zip,   (typed, validated)   (compile ranges,  (by ecosystem   (merged     (is_affected,
-//!  API later)                        merge aliases)    + package)      view)       lowest fix)
+//!  OSV API)                          merge aliases)    + package)      view)       lowest fix)
 //! ```
 //!
 //! - [`osv`]: the OSV schema as validated types; [`ecosystem`]: the table mapping
@@ -15,20 +15,25 @@
 //!   parsed versions ([`AffectedVersions`], the OSV evaluation algorithm) and joins
 //!   GHSA/CVE/RUSTSEC duplicates into one [`Advisory`] per package;
 //! - [`VulnerabilitySource`] is the trait the worker calls; [`OfflineDatabase`]
-//!   implements it from a directory or an OSV `all.zip` dump, the OSV API client will
-//!   implement it next;
+//!   implements it from a directory or an OSV `all.zip` dump, [`OsvApi`] from the OSV
+//!   API (`querybatch`, then `vulns/{id}` once per advisory, cached);
 //! - [`decision`] holds the pure rules the lookup and audit apply: never propose an
 //!   affected version, and fix an affected current version with the lowest (or
 //!   highest) unaffected newer one;
+//! - [`fix`] picks the version a vulnerable one moves to, from the registry's releases
+//!   ([`fix::CandidateVersions`]) or, offline, the advisories' fixed versions;
+//! - [`transitive`] finds the vulnerable packages of a lock file, direct or transitive,
+//!   with their parents, and tells a lockfile-only fix from one that needs a parent
+//!   updated;
 //! - [`severity`] scores CVSS v3 vectors and reads database labels.
 //!
 //! # Non-goals (here)
 //!
-//! HTTP (the OSV API client lands with the HTTP crate), lock-file walking and the
-//! `audit` command (worker and binary), CVSS v4 scoring, `GIT` ranges (registry
+//! CVSS v4 scoring, `GIT` ranges (registry
 //! versions cannot be placed in a commit graph).
 
 mod advisory;
+mod api;
 mod database;
 mod index;
 mod matcher;
@@ -36,10 +41,13 @@ mod offline;
 
 pub mod decision;
 pub mod ecosystem;
+pub mod fix;
 pub mod osv;
 pub mod severity;
+pub mod transitive;
 
 pub use advisory::Advisory;
+pub use api::{ApiReport, DEFAULT_OSV_API, OSV_HOST_TYPE, OsvApi, QUERY_BATCH_LIMIT};
 pub use database::{BoxFuture, DatabaseError, PackageQuery, VulnerabilitySource};
 pub use ecosystem::{ECOSYSTEMS, Ecosystem};
 pub use index::{AdvisoryIndex, IndexBuilder, InvalidVersion, LoadReport, RecordError};

@@ -23,6 +23,8 @@ pub struct Recorded {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    /// The body, read by `Content-Length`.
+    pub body: Vec<u8>,
 }
 
 impl Recorded {
@@ -200,15 +202,33 @@ async fn answer(
     let mut request_line = lines.next().unwrap_or("").split(' ');
     let method = request_line.next().unwrap_or("").to_owned();
     let path = request_line.next().unwrap_or("").to_owned();
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .take_while(|line| !line.is_empty())
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0);
+    let head_end = head
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .map_or(head.len(), |position| position + 4);
+    let mut body = head[head_end..].to_vec();
+    while body.len() < length {
+        let read = stream.read(&mut buffer).await?;
+        if read == 0 {
+            break;
+        }
+        body.extend_from_slice(&buffer[..read]);
+    }
     let request = Recorded {
         method,
         path,
         headers,
+        body,
     };
     let earlier = {
         let mut log = log.lock().unwrap();

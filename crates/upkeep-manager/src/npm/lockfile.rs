@@ -17,7 +17,7 @@
 //! hoisted root copy. A lock file found in a parent directory only applies to a package
 //! that it lists as a workspace member.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use upkeep_types::{Datasource, LockFile, LockedPackage, PackageFile};
 
@@ -86,6 +86,7 @@ fn modern_entry(key: &str, entry: &Value<'_>) -> Option<LockedPackage> {
         source,
         key: Some(key.to_owned()),
         dependencies: names(entry, &sections),
+        requirements: requirements(entry, &sections),
         dev: entry.get("dev").is_some_and(Value::is_true),
     })
 }
@@ -115,6 +116,7 @@ fn legacy_entries(dependencies: &Value<'_>, prefix: &str, packages: &mut Vec<Loc
                     .map(str::to_owned),
                 key: Some(key.clone()),
                 dependencies: names(entry, &["requires"]),
+                requirements: requirements(entry, &["requires"]),
                 dev: entry.get("dev").is_some_and(Value::is_true),
             });
         }
@@ -147,6 +149,25 @@ fn names(entry: &Value<'_>, sections: &[&str]) -> Vec<String> {
         }
     }
     names
+}
+
+/// The requirement text of each dependency in `sections` of `entry` (the first section
+/// naming a dependency wins, as for [`names`]).
+fn requirements(entry: &Value<'_>, sections: &[&str]) -> BTreeMap<String, String> {
+    let mut requirements = BTreeMap::new();
+    for section in sections {
+        let Some(members) = entry.get(section).and_then(Value::as_object) else {
+            continue;
+        };
+        for member in members {
+            if let Some(text) = member.value.as_string() {
+                requirements
+                    .entry(member.key.text.to_string())
+                    .or_insert_with(|| text.text.to_string());
+            }
+        }
+    }
+    requirements
 }
 
 /// Gives the npm dependencies of `package_file` their `lockedVersion` from `lock_file`.
@@ -308,6 +329,7 @@ mod tests {
             ("brace-expansion", "2.0.1")
         );
         assert_eq!(nested.dependencies, ["balanced-match"]);
+        assert_eq!(nested.requirements["balanced-match"], "^1.0.0");
         assert!(nested.dev);
         let member_copy = find("packages/cli/node_modules/chalk").unwrap();
         assert_eq!(member_copy.version, "5.3.0");
@@ -383,6 +405,7 @@ mod tests {
             ]
         );
         assert_eq!(lock.packages[0].dependencies, ["b"]);
+        assert_eq!(lock.packages[0].requirements["b"], "^1");
         assert!(lock.packages[2].dev);
     }
 }
