@@ -21,10 +21,11 @@ use upkeep_http::{HostRules, HttpClient, HttpOptions, RetryOptions, rules_from_e
 use upkeep_types::Dependency;
 use upkeep_types::{Datasource, LookedUpDependency, SkipReason, Update, UpdateType};
 use upkeep_versioning::RangeStrategy;
+use upkeep_vuln::OfflineDatabase;
 use upkeep_worker::config::{apply_update_rules, load_repository_config, lookup_settings_for};
 use upkeep_worker::lookup::{
-    AllowedVersions, Datasources, LookupOptions, LookupProgress, LookupReport, LookupSettings,
-    SettingsFor, parse_age,
+    AdvisoryLookup, AllowedVersions, Datasources, LookupOptions, LookupProgress, LookupReport,
+    LookupSettings, SettingsFor, parse_age,
 };
 
 use crate::{EXIT_OK, EXIT_PARTIAL};
@@ -73,6 +74,10 @@ pub struct LookupArgs {
     /// Ignore the repository's renovate-style config (use only defaults and these flags).
     #[arg(long)]
     no_config: bool,
+    /// An offline OSV database (a directory of records or an `all.zip` dump): vulnerable
+    /// versions are never proposed, and vulnerable current versions get a fix update.
+    #[arg(long, env = "UPKEEP_OSV_DB", value_name = "DIR|ZIP")]
+    osv_db: Option<PathBuf>,
     /// Seconds allowed for one request (connecting takes at most a third of it).
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     timeout: u64,
@@ -219,12 +224,24 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
     let show_progress = !args.json && io::stderr().is_terminal() && io::stdout().is_terminal();
     let bar = Arc::new(Bar::new(show_progress));
     let now = Timestamp::now();
+    let vulnerabilities = match &args.osv_db {
+        Some(path) => {
+            let database = OfflineDatabase::open(path)
+                .with_context(|| format!("cannot read the OSV database `{}`", path.display()))?;
+            for problem in &database.report().errors {
+                eprintln!("warning: OSV record {}: {}", problem.source, problem.reason);
+            }
+            let lookup = AdvisoryLookup::new(Arc::new(database.into_index()));
+            Some(Arc::new(lookup) as Arc<dyn upkeep_worker::lookup::VulnerabilityLookup>)
+        }
+        None => None,
+    };
     let options = LookupOptions {
         settings,
         settings_for,
         concurrency: usize::from(args.concurrency),
         now,
-        vulnerabilities: None,
+        vulnerabilities,
         progress: Some(bar.clone()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -411,6 +428,9 @@ fn change(dep: &LookedUpDependency, update: &Update) -> String {
 
 fn update_label(update: &Update) -> String {
     let kind = update.update_type.map_or("?", UpdateType::as_str);
+    if update.is_vulnerability_fix {
+        return format!("{kind} [SECURITY]");
+    }
     match &update.eligible_at {
         Some(at) if update.pending_checks => {
             format!("{kind} (pending until {})", &at[..10.min(at.len())])

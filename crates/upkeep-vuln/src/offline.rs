@@ -52,6 +52,11 @@ impl OfflineDatabase {
         &self.index
     }
 
+    /// The index, taken out of the database (to share it across lookups).
+    pub fn into_index(self) -> AdvisoryIndex {
+        self.index
+    }
+
     /// What loading saw: counts and the records skipped.
     pub fn report(&self) -> &LoadReport {
         &self.report

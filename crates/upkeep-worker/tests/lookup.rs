@@ -446,3 +446,77 @@ async fn progress_counts_unique_packages() {
     assert_eq!(done.get("npm:a"), Some(&1));
     assert_eq!(done.get("npm:b"), Some(&1));
 }
+
+/// An advisory index with one npm record: `vulnerable-pkg` 1.0.0 up to (not including)
+/// 1.0.2 and 2.0.0 (exactly) are affected — modelled on a GHSA record with two ranges.
+fn advisories() -> Arc<upkeep_worker::lookup::AdvisoryLookup> {
+    let record = br#"{
+      "id": "GHSA-aaaa-bbbb-cccc",
+      "modified": "2024-05-01T00:00:00Z",
+      "aliases": ["CVE-2024-00001"],
+      "summary": "Prototype pollution in vulnerable-pkg",
+      "database_specific": {"severity": "HIGH"},
+      "affected": [{
+        "package": {"ecosystem": "npm", "name": "vulnerable-pkg"},
+        "ranges": [{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"fixed": "1.0.2"}]}],
+        "versions": ["2.0.0"]
+      }]
+    }"#;
+    let mut builder = upkeep_vuln::IndexBuilder::new();
+    builder.add_json("GHSA-aaaa-bbbb-cccc.json", record);
+    let (index, report) = builder.finish();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    Arc::new(upkeep_worker::lookup::AdvisoryLookup::new(Arc::new(index)))
+}
+
+#[tokio::test]
+async fn vulnerable_versions_are_never_proposed_and_vulnerable_current_versions_get_a_fix() {
+    let registry = FakeRegistry::new(
+        Datasource::Npm,
+        &["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"],
+    );
+    let report = extract(
+        "npm",
+        vec![(
+            "package.json",
+            vec![
+                dep("vulnerable-pkg", Datasource::Npm, "1.0.0"),
+                dep("other", Datasource::Npm, "1.0.0"),
+            ],
+        )],
+    );
+    let datasources = Datasources::new(vec![registry.clone() as Arc<dyn DatasourceApi>]);
+    let options = LookupOptions {
+        vulnerabilities: Some(advisories()),
+        ..LookupOptions::default()
+    };
+    let looked_up = lookup_repository(report, context(), &datasources, &options).await;
+    let deps = &looked_up.package_files["npm"][0].deps;
+    let vulnerable = &deps[0];
+    // the fix: the lowest release that no advisory affects
+    let fix = vulnerable
+        .updates
+        .iter()
+        .find(|update| update.is_vulnerability_fix)
+        .unwrap_or_else(|| panic!("no fix in {vulnerable:#?}"));
+    assert_eq!(fix.new_version.as_deref(), Some("1.0.2"));
+    assert_eq!(fix.new_value.as_deref(), Some("1.0.2"));
+    // the newest release (2.0.0) is affected: the major update falls back or is absent
+    for update in &vulnerable.updates {
+        assert_ne!(update.new_version.as_deref(), Some("2.0.0"), "{update:#?}");
+    }
+    // an unrelated package is untouched by the advisory data
+    let other = &deps[1];
+    assert!(
+        other
+            .updates
+            .iter()
+            .all(|update| !update.is_vulnerability_fix)
+    );
+    assert!(
+        other
+            .updates
+            .iter()
+            .any(|update| update.new_version.as_deref() == Some("2.0.0"))
+    );
+}

@@ -21,6 +21,7 @@ mod filter;
 mod report;
 mod run;
 mod settings;
+mod vulnerabilities;
 
 pub use datasources::Datasources;
 pub use decide::{
@@ -31,3 +32,4 @@ pub use run::{
     LookupKey, LookupOptions, LookupProgress, SettingsFor, VulnerabilityLookup, lookup_repository,
 };
 pub use settings::{AllowedVersions, LookupSettings, SettingError, parse_age};
+pub use vulnerabilities::AdvisoryLookup;

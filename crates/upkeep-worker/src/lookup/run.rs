@@ -38,6 +38,7 @@ use super::datasources::Datasources;
 use super::decide::{AffectedVersions, Facts, LookupInput, Missing, NoVulnerabilities, decide};
 use super::report::{HostError, LookedUpPackageFile, LookupError, LookupReport};
 use super::settings::LookupSettings;
+use super::vulnerabilities::{FixInput, vulnerability_fix};
 
 /// The seam for vulnerability data (issue: secure versions): the affected versions of
 /// one package, or `None` when nothing is known about it.
@@ -426,12 +427,61 @@ impl GroupTask {
             if decision.missing.is_empty() || round == MAX_ROUNDS {
                 let mut dependency = decision.dependency;
                 dependency.warnings.extend(warnings);
+                self.add_vulnerability_fix(member, releases, &mut dependency);
                 return dependency;
             }
             self.fetch(&decision.missing, &query, facts, &mut warnings)
                 .await;
         }
         unreachable!("the loop returns by its last round")
+    }
+
+    /// Marks the update that fixes a vulnerable current version, or adds one (issue 5:
+    /// vulnerable versions are fixed first, whatever the filters would have proposed).
+    fn add_vulnerability_fix(
+        &self,
+        member: &Member,
+        releases: &ReleaseResult,
+        dependency: &mut LookedUpDependency,
+    ) {
+        let versioning = member.versioning;
+        let Some(current_version) = dependency
+            .current_version
+            .as_deref()
+            .and_then(|text| versioning.parse_version(text))
+        else {
+            return;
+        };
+        let Some(current_value) = member.dependency.current_value.as_deref() else {
+            return;
+        };
+        let range_strategy = member.settings.range_strategy.resolve(
+            &member.manager,
+            member.dependency.dep_type.as_deref(),
+            current_value,
+        );
+        let input = FixInput {
+            versioning,
+            current_value,
+            current_version: &current_version,
+            range_strategy,
+            releases,
+            affected: self.affected.as_ref(),
+        };
+        match vulnerability_fix(&input) {
+            None => {}
+            Some(Err(reason)) => dependency.warnings.push(reason),
+            Some(Ok(fix)) => {
+                match dependency
+                    .updates
+                    .iter_mut()
+                    .find(|update| update.new_version == fix.new_version)
+                {
+                    Some(update) => update.is_vulnerability_fix = true,
+                    None => dependency.updates.insert(0, fix),
+                }
+            }
+        }
     }
 
     /// Fetches missing facts concurrently; a failure leaves the fact unknown and says so.
