@@ -38,6 +38,9 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Look every dependency up in its registry and show the updates upkeep would propose.
     Lookup(commands::lookup::LookupArgs),
+    /// Run the pipeline on a checkout and create or update upkeep's branches in it
+    /// (`--platform local`); `--dry-run` stops earlier.
+    Run(commands::run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::ValidateConfig(args) => commands::validate_config::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Lookup(args) => commands::lookup::run(&args),
+        Command::Run(args) => commands::run::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
