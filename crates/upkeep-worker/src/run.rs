@@ -19,9 +19,11 @@
 //!   working tree, the index and `HEAD` are never touched.
 //! - **Repository state.** The existing branches under the prefix are the state planning
 //!   sees (names, and so `branchConcurrentLimit`). There are no pull requests locally:
-//!   open PRs and PRs created this hour are 0, so `prHourlyLimit` and
-//!   `prConcurrentLimit` never hold a branch back here, and nothing is approved on a
-//!   dashboard. `semanticCommits: auto` looks at the base's last 20 commit subjects.
+//!   open PRs and PRs created this hour are 0 and `prHourlyLimit` and
+//!   `prConcurrentLimit` are switched off ([`without_pull_request_limits`]);
+//!   `branchConcurrentLimit` (unset: `prConcurrentLimit`, as in Renovate) holds new
+//!   branches back. Nothing is approved on a dashboard. `semanticCommits: auto` looks
+//!   at the base's last 20 commit subjects.
 //! - **Author.** Commits are made as `gitAuthor`, by default
 //!   [`DEFAULT_GIT_AUTHOR`]; a commit on an upkeep branch by anyone else (and not in
 //!   `ignored_authors`) marks it as modified and it is never overwritten.
@@ -417,8 +419,12 @@ pub fn run_local(
         semantic_commits_detected: semantic_commits_detected(&git, &top, &base_commit),
         ..RepositoryState::default()
     };
+    let mut candidates = candidates(&config, &lookup);
+    for candidate in &mut candidates {
+        without_pull_request_limits(&mut candidate.settings);
+    }
     let plan = plan_branches(
-        candidates(&config, &lookup),
+        candidates,
         &PlanContext {
             now: options.now,
             time_zone: config.time_zone().clone(),
@@ -562,6 +568,20 @@ pub fn candidates(config: &RepositoryConfig, lookup: &LookupReport) -> Vec<crate
             })
         })
         .collect()
+}
+
+/// The local platform has no pull requests: `prHourlyLimit` and `prConcurrentLimit`
+/// have nothing to count (a branch is not a PR, and a limit that resets on every run
+/// would only trickle branches out run by run). `branchConcurrentLimit` still holds —
+/// unset, it is `prConcurrentLimit`, as in Renovate.
+pub fn without_pull_request_limits(settings: &mut Settings) {
+    settings.branch_concurrent_limit = Some(
+        settings
+            .branch_concurrent_limit
+            .unwrap_or(settings.pr_concurrent_limit),
+    );
+    settings.pr_hourly_limit = 0;
+    settings.pr_concurrent_limit = 0;
 }
 
 /// Whether most of the base's recent commit subjects are Conventional Commits.
