@@ -148,8 +148,8 @@ impl Fixture {
                 ),
             ],
         );
-        for position in 0..CRATES.len() {
-            if CRATES[position].1 == "1.0.0" {
+        for (position, (_, version)) in CRATES.iter().enumerate() {
+            if *version == "1.0.0" {
                 publish_crate(&index, position);
             }
         }
@@ -190,8 +190,8 @@ impl Fixture {
         );
 
         // published after the lock files were made
-        for position in 0..CRATES.len() {
-            if CRATES[position].1 != "1.0.0" {
+        for (position, (_, version)) in CRATES.iter().enumerate() {
+            if *version != "1.0.0" {
                 publish_crate(&fixture.index, position);
             }
         }
