@@ -3,3 +3,4 @@
 mod config;
 mod extract;
 mod lookup;
+mod run;
