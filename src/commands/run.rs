@@ -242,6 +242,10 @@ fn write_branches(out: &mut impl Write, branches: &[BranchReport]) -> io::Result
             .upgrades
             .iter()
             .map(|u| {
+                if u.update.is_lockfile_update {
+                    let to = u.update.new_version.as_deref().unwrap_or("?");
+                    return format!("{} → {to} (lock file)", u.dependency.dep_name);
+                }
                 let to = u
                     .update
                     .new_value
@@ -271,11 +275,25 @@ fn write_branches(out: &mut impl Write, branches: &[BranchReport]) -> io::Result
             .collect();
         writeln!(out, "{}", line.join("  ").trim_end())?;
     }
+    // A reason many branches share (a schedule, a limit) is printed once.
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for branch in branches {
+        if let Some(reason) = &branch.branch.reason {
+            let name = branch.branch.branch_name.as_str();
+            match reasons.iter_mut().find(|(r, _)| r == reason) {
+                Some((_, names)) => names.push(name),
+                None => reasons.push((reason, vec![name])),
+            }
+        }
+    }
+    for (reason, names) in reasons {
+        match names.as_slice() {
+            [name] => writeln!(out, "  {name}: {reason}")?,
+            _ => writeln!(out, "  {} branches: {reason}", names.len())?,
+        }
+    }
     for branch in branches {
         let name = &branch.branch.branch_name;
-        if let Some(reason) = &branch.branch.reason {
-            writeln!(out, "  {name}: {reason}")?;
-        }
         for left in &branch.branch.left_out {
             writeln!(
                 out,

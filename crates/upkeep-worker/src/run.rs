@@ -803,7 +803,7 @@ mod tests {
     fn messages_split_subject_and_body() {
         assert_eq!(
             commit_message("Update a\n\nbody").text(),
-            "Update a\n\nbody"
+            "Update a\n\nbody\n"
         );
         assert_eq!(
             commit_message("Update a").text(),
