@@ -42,6 +42,9 @@ enum Command {
     Lookup(commands::lookup::LookupArgs),
     /// List vulnerable dependencies, direct and transitive, with the fix upkeep would apply.
     Audit(commands::audit::AuditArgs),
+    /// Run the pipeline on a checkout and create or update upkeep's branches in it
+    /// (`--platform local`); `--dry-run` stops earlier.
+    Run(commands::run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(&args),
         Command::Lookup(args) => commands::lookup::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
+        Command::Run(args) => commands::run::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

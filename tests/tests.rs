@@ -4,3 +4,4 @@ mod audit;
 mod config;
 mod extract;
 mod lookup;
+mod run;

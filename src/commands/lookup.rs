@@ -6,28 +6,27 @@
 //! than a long-running bot's: an unreachable registry must be reported within seconds.
 
 use std::collections::BTreeMap;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::{ArgAction, Args};
-use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use upkeep_config::{Diagnostic, LoadOptions, format_diagnostics};
 use upkeep_datasource::{LookupContext, read_registry_config};
-use upkeep_http::{HostRules, HttpClient, HttpOptions, RetryOptions, rules_from_env};
+use upkeep_http::HttpOptions;
 use upkeep_types::Dependency;
 use upkeep_types::{Datasource, LookedUpDependency, SkipReason, Update, UpdateType};
 use upkeep_versioning::RangeStrategy;
 use upkeep_vuln::OfflineDatabase;
 use upkeep_worker::config::{apply_update_rules, load_repository_config, lookup_settings_for};
 use upkeep_worker::lookup::{
-    AdvisoryLookup, AllowedVersions, Datasources, LookupOptions, LookupProgress, LookupReport,
-    LookupSettings, SettingsFor, parse_age,
+    AdvisoryLookup, AllowedVersions, Datasources, LookupOptions, LookupReport, LookupSettings,
+    SettingsFor, parse_age,
 };
 
+use super::common::{self, Bar};
 use crate::{EXIT_OK, EXIT_PARTIAL};
 
 /// Arguments of `upkeep lookup`.
@@ -151,21 +150,8 @@ impl LookupArgs {
         })
     }
 
-    /// Short timeouts and few retries: a person is waiting.
     fn http_options(&self) -> HttpOptions {
-        let timeout = Duration::from_secs(self.timeout.max(1));
-        HttpOptions {
-            connect_timeout: (timeout / 3).min(Duration::from_secs(5)),
-            timeout,
-            retry: RetryOptions {
-                max_retries: 2,
-                max_delay: Duration::from_secs(4),
-                max_retry_after: Duration::from_secs(15),
-                ..RetryOptions::default()
-            },
-            cache_dir: self.cache_dir.clone(),
-            ..HttpOptions::default()
-        }
+        common::http_options(self.timeout, self.cache_dir.clone())
     }
 }
 
@@ -208,21 +194,15 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
     });
     let extract = upkeep_worker::extract_repository(&args.path)
         .with_context(|| format!("cannot look up `{}`", args.path.display()))?;
-    let host_types: Vec<&str> = Datasource::ALL.iter().map(|d| d.as_str()).collect();
-    let rules = HostRules::new(rules_from_env(std::env::vars(), &host_types));
-    let http = HttpClient::new(args.http_options(), rules)?;
+    let http = common::http_client(args.http_options())?;
     // `${VAR}` in a repository's `.npmrc` is not expanded: a repository must not be able
     // to send the bot's secrets to a registry of its choosing (Renovate's `exposeAllEnv`).
     let (registries, problems) = read_registry_config(&args.path, false);
     for problem in &problems {
         eprintln!("warning: {problem}");
     }
-    let context = Arc::new(LookupContext {
-        http: Arc::new(http),
-        registries,
-    });
-    let show_progress = !args.json && io::stderr().is_terminal() && io::stdout().is_terminal();
-    let bar = Arc::new(Bar::new(show_progress));
+    let context = Arc::new(LookupContext { http, registries });
+    let bar = Arc::new(Bar::new(common::show_progress(args.json)));
     let now = Timestamp::now();
     let vulnerabilities = match &args.osv_db {
         Some(path) => {
@@ -280,35 +260,11 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// The progress bar, drawn on stderr only when a person watches a terminal.
-struct Bar(ProgressBar);
-
-impl Bar {
-    fn new(visible: bool) -> Bar {
-        if !visible {
-            return Bar(ProgressBar::hidden());
-        }
-        let bar = ProgressBar::new(0).with_style(
-            ProgressStyle::with_template("{spinner} looking up {pos}/{len} packages {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Bar(bar)
-    }
-}
-
-impl LookupProgress for Bar {
-    fn start(&self, packages: usize) {
-        self.0.set_length(packages as u64);
-    }
-
-    fn package_done(&self, package: &str) {
-        self.0.set_message(package.to_owned());
-        self.0.inc(1);
-    }
-}
-
-fn write_table(out: &mut impl Write, report: &LookupReport, now: Timestamp) -> io::Result<()> {
+pub(crate) fn write_table(
+    out: &mut impl Write,
+    report: &LookupReport,
+    now: Timestamp,
+) -> io::Result<()> {
     let mut rows = vec![[
         "FILE".to_owned(),
         "DEPENDENCY".to_owned(),

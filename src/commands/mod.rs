@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod common;
 pub mod explain;
 pub mod extract;
 pub mod lookup;
+pub mod run;
 pub mod validate_config;

@@ -7,6 +7,7 @@ pub mod config;
 pub mod files;
 pub mod lookup;
 pub mod plan;
+pub mod run;
 
 use std::path::Path;
 use std::sync::Arc;
