@@ -120,8 +120,8 @@ impl LookupKey {
 /// their slots waiting for the first registry's host while the others stay idle.
 fn interleave_registries<V>(groups: BTreeMap<LookupKey, V>) -> Vec<(LookupKey, V)> {
     let total = groups.len();
-    let mut queues: BTreeMap<(Datasource, Vec<String>, Option<String>), Vec<(LookupKey, V)>> =
-        BTreeMap::new();
+    type Registry = (Datasource, Vec<String>, Option<String>);
+    let mut queues: BTreeMap<Registry, Vec<(LookupKey, V)>> = BTreeMap::new();
     for (key, value) in groups {
         let registry = (
             key.datasource,
