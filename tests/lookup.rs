@@ -5,6 +5,7 @@ use std::fs;
 use std::process::Command;
 
 use serde_json::{Value, json};
+use upkeep_testkit::StaticRegistry;
 
 fn upkeep() -> Command {
     Command::new(env!("CARGO_BIN_EXE_upkeep"))
@@ -47,6 +48,68 @@ fn skipped_dependencies_pass_through_with_their_skip_reason() {
         assert!(dep["skipReason"].is_string(), "{dep:#}");
         assert_eq!(dep["updates"], json!([]));
     }
+}
+
+#[test]
+fn stats_count_one_request_per_package_then_cache_hits() {
+    let registry = StaticRegistry::start();
+    registry.insert_json(
+        "/left-pad",
+        &json!({
+            "name": "left-pad",
+            "dist-tags": {"latest": "1.3.0"},
+            "versions": {"1.0.0": {}, "1.3.0": {}},
+            "time": {"1.0.0": "2016-01-01T00:00:00Z", "1.3.0": "2018-01-01T00:00:00Z"}
+        }),
+    );
+    let root = tempfile::tempdir().unwrap();
+    fs::write(
+        root.path().join(".npmrc"),
+        format!("registry={}/\n", registry.url()),
+    )
+    .unwrap();
+    for directory in ["a", "b"] {
+        fs::create_dir(root.path().join(directory)).unwrap();
+        fs::write(
+            root.path().join(directory).join("package.json"),
+            r#"{"dependencies": {"left-pad": "1.0.0"}}"#,
+        )
+        .unwrap();
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let lookup = || {
+        let output = upkeep()
+            .args(["lookup", "--json", "--stats", "--cache-dir"])
+            .arg(cache.path())
+            .arg(root.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["httpStats"].clone()
+    };
+    let host = format!("127.0.0.1:{}", registry.port());
+    let cold = lookup();
+    assert_eq!(cold["hosts"][&host]["requests"], 1, "{cold:#}");
+    assert_eq!(cold["total"]["requests"], 1, "{cold:#}");
+    assert_eq!(cold["total"]["cacheHits"], 0, "{cold:#}");
+    let warm = lookup();
+    assert_eq!(warm["total"]["requests"], 0, "{warm:#}");
+    assert_eq!(warm["total"]["cacheHits"], 1, "{warm:#}");
+    assert_eq!(registry.counters().total, 1);
+}
+
+#[test]
+fn stats_of_a_checkout_without_registries_are_zero() {
+    let root = tempfile::tempdir().unwrap();
+    let output = upkeep()
+        .args(["lookup", "--json", "--stats"])
+        .arg(root.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["httpStats"]["hosts"], json!({}));
+    assert_eq!(report["httpStats"]["total"]["requests"], 0);
 }
 
 #[test]

@@ -15,7 +15,7 @@ use clap::{ArgAction, Args};
 use jiff::Timestamp;
 use upkeep_config::{Diagnostic, LoadOptions, format_diagnostics};
 use upkeep_datasource::{LookupContext, read_registry_config};
-use upkeep_http::HttpOptions;
+use upkeep_http::{HostStats, HttpOptions, StatsSnapshot};
 use upkeep_types::Dependency;
 use upkeep_types::{Datasource, LookedUpDependency, SkipReason, Update, UpdateType};
 use upkeep_versioning::RangeStrategy;
@@ -83,6 +83,10 @@ pub struct LookupArgs {
     /// Directory for the HTTP cache (revalidated with ETag/Last-Modified); none by default.
     #[arg(long, env = "UPKEEP_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
+    /// Report the HTTP counters per registry host (requests, cache hits, revalidations,
+    /// coalesced calls, errors): as `httpStats` in the JSON report, else on stderr.
+    #[arg(long)]
+    stats: bool,
 }
 
 fn parse_range_strategy(text: &str) -> Result<RangeStrategy, String> {
@@ -163,6 +167,24 @@ struct JsonReport<'a> {
     report: &'a LookupReport,
     #[serde(skip_serializing_if = "<[Diagnostic]>::is_empty")]
     config_diagnostics: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_stats: Option<HttpStats>,
+}
+
+/// The HTTP counters of the run, per host and summed (`--stats`).
+#[derive(serde::Serialize)]
+struct HttpStats {
+    hosts: BTreeMap<String, HostStats>,
+    total: HostStats,
+}
+
+impl From<StatsSnapshot> for HttpStats {
+    fn from(snapshot: StatsSnapshot) -> Self {
+        HttpStats {
+            total: snapshot.total(),
+            hosts: snapshot.hosts,
+        }
+    }
 }
 
 /// Runs the command; exits with [`EXIT_PARTIAL`] when files or lookups failed or the
@@ -201,7 +223,10 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
     for problem in &problems {
         eprintln!("warning: {problem}");
     }
-    let context = Arc::new(LookupContext { http, registries });
+    let context = Arc::new(LookupContext {
+        http: Arc::clone(&http),
+        registries,
+    });
     let bar = Arc::new(Bar::new(common::show_progress(args.json)));
     let now = Timestamp::now();
     let vulnerabilities = match &args.osv_db {
@@ -239,17 +264,32 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
         apply_update_rules(&mut report, config);
     }
     bar.0.finish_and_clear();
+    let http_stats = args.stats.then(|| HttpStats::from(http.stats()));
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if args.json {
         let json = JsonReport {
             report: &report,
             config_diagnostics: &diagnostics,
+            http_stats,
         };
         serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
     } else {
         write_table(&mut out, &report, now)?;
+        if let Some(stats) = &http_stats {
+            for (host, counters) in &stats.hosts {
+                eprintln!(
+                    "http {host}: {} requests ({} retries), {} cache hits, {} revalidations, {} coalesced, {} errors",
+                    counters.requests,
+                    counters.retries,
+                    counters.cache_hits,
+                    counters.revalidations,
+                    counters.coalesced,
+                    counters.errors
+                );
+            }
+        }
     }
     out.flush()?;
     let config_errors = diagnostics.iter().any(Diagnostic::is_error);

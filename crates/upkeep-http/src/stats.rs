@@ -10,8 +10,9 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-/// Counters of one host (`host:port`).
+/// Counters of one host (`host:port`); serialised with camelCase names, like reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HostStats {
     /// Requests sent over the network, each retry and redirect hop included.
     pub requests: u64,

@@ -113,6 +113,35 @@ impl LookupKey {
     }
 }
 
+/// The groups in the order their tasks start: round-robin over registries (datasource
+/// and registry), each registry's packages in key order.
+///
+/// In plain key order every crate would queue before the first npm package: with a
+/// `concurrency` above the HTTP client's per-host limit, the surplus lookups would hold
+/// their slots waiting for the first registry's host while the others stay idle.
+fn interleave_registries<V>(groups: BTreeMap<LookupKey, V>) -> Vec<(LookupKey, V)> {
+    let total = groups.len();
+    type Registry = (Datasource, Vec<String>, Option<String>);
+    let mut queues: BTreeMap<Registry, Vec<(LookupKey, V)>> = BTreeMap::new();
+    for (key, value) in groups {
+        let registry = (
+            key.datasource,
+            key.registry_urls.clone(),
+            key.registry_name.clone(),
+        );
+        queues.entry(registry).or_default().push((key, value));
+    }
+    let mut queues: Vec<std::vec::IntoIter<(LookupKey, V)>> =
+        queues.into_values().map(Vec::into_iter).collect();
+    let mut ordered = Vec::with_capacity(total);
+    while ordered.len() < total {
+        for queue in &mut queues {
+            ordered.extend(queue.next());
+        }
+    }
+    ordered
+}
+
 /// Where a dependency sits in the report: manager, file index, dependency index.
 type Position = (String, usize, usize);
 
@@ -266,7 +295,7 @@ async fn run_groups(
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let failed_hosts: FailedHosts = Arc::default();
     let mut tasks = JoinSet::new();
-    for (key, members) in groups {
+    for (key, members) in interleave_registries(groups) {
         let datasource = datasources
             .get(key.datasource)
             .expect("prepare kept only available datasources");
@@ -595,4 +624,44 @@ fn trim_default_port(host: &str) -> String {
         .or_else(|| host.strip_suffix(":80"))
         .unwrap_or(host)
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(datasource: Datasource, name: &str, registry: Option<&str>) -> LookupKey {
+        LookupKey {
+            datasource,
+            package_name: name.to_owned(),
+            registry_urls: registry.map(str::to_owned).into_iter().collect(),
+            registry_name: None,
+        }
+    }
+
+    #[test]
+    fn lookups_start_round_robin_over_registries() {
+        let keys = [
+            key(Datasource::Crate, "a", None),
+            key(Datasource::Crate, "b", None),
+            key(Datasource::Crate, "c", None),
+            key(Datasource::Npm, "x", None),
+            key(Datasource::Npm, "y", Some("http://127.0.0.1:1/")),
+            key(Datasource::Npm, "z", None),
+        ];
+        let groups: BTreeMap<LookupKey, usize> = keys
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, k)| (k, i))
+            .collect();
+        let order: Vec<String> = interleave_registries(groups)
+            .into_iter()
+            .map(|(key, _)| key.label())
+            .collect();
+        assert_eq!(
+            order,
+            ["crate:a", "npm:x", "npm:y", "crate:b", "npm:z", "crate:c"]
+        );
+    }
 }
