@@ -69,3 +69,23 @@ impl LookupProgress for Bar {
         self.0.inc(1);
     }
 }
+
+/// Vulnerability data from an offline OSV database (`--osv-db`, `UPKEEP_OSV_DB`); `None`
+/// when none is given. Broken records are warned about and skipped.
+pub fn vulnerability_lookup(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<Option<Arc<dyn upkeep_worker::lookup::VulnerabilityLookup>>> {
+    use anyhow::Context as _;
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let database = upkeep_vuln::OfflineDatabase::open(path)
+        .with_context(|| format!("cannot read the OSV database `{}`", path.display()))?;
+    for problem in &database.report().errors {
+        eprintln!("warning: OSV record {}: {}", problem.source, problem.reason);
+    }
+    let index = Arc::new(database.into_index());
+    Ok(Some(Arc::new(upkeep_worker::lookup::AdvisoryLookup::new(
+        index,
+    ))))
+}

@@ -19,11 +19,10 @@ use upkeep_http::{HostStats, HttpOptions, StatsSnapshot};
 use upkeep_types::Dependency;
 use upkeep_types::{Datasource, LookedUpDependency, SkipReason, Update, UpdateType};
 use upkeep_versioning::RangeStrategy;
-use upkeep_vuln::OfflineDatabase;
 use upkeep_worker::config::{apply_update_rules, load_repository_config, lookup_settings_for};
 use upkeep_worker::lookup::{
-    AdvisoryLookup, AllowedVersions, Datasources, LookupOptions, LookupReport, LookupSettings,
-    SettingsFor, parse_age,
+    AllowedVersions, Datasources, LookupOptions, LookupReport, LookupSettings, SettingsFor,
+    parse_age,
 };
 
 use super::common::{self, Bar};
@@ -229,18 +228,7 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
     });
     let bar = Arc::new(Bar::new(common::show_progress(args.json)));
     let now = Timestamp::now();
-    let vulnerabilities = match &args.osv_db {
-        Some(path) => {
-            let database = OfflineDatabase::open(path)
-                .with_context(|| format!("cannot read the OSV database `{}`", path.display()))?;
-            for problem in &database.report().errors {
-                eprintln!("warning: OSV record {}: {}", problem.source, problem.reason);
-            }
-            let lookup = AdvisoryLookup::new(Arc::new(database.into_index()));
-            Some(Arc::new(lookup) as Arc<dyn upkeep_worker::lookup::VulnerabilityLookup>)
-        }
-        None => None,
-    };
+    let vulnerabilities = common::vulnerability_lookup(args.osv_db.as_deref())?;
     let options = LookupOptions {
         settings,
         settings_for,

@@ -66,6 +66,10 @@ pub struct RunArgs {
     /// Seconds allowed for one registry request.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     timeout: u64,
+    /// An offline OSV database (a directory of records or an `all.zip` dump): vulnerable
+    /// versions are never proposed, vulnerable current versions get fix branches.
+    #[arg(long, env = "UPKEEP_OSV_DB", value_name = "DIR|ZIP")]
+    osv_db: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -136,6 +140,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         repository_defaults: Some(global.repository_defaults.clone()),
         concurrency: usize::from(args.concurrency),
         progress: Some(bar.clone()),
+        vulnerabilities: common::vulnerability_lookup(args.osv_db.as_deref())?,
         ..LocalRunOptions::new()
     };
     let http = common::http_client(common::http_options(args.timeout, global.cache_dir.clone()))?;
