@@ -20,6 +20,7 @@
 mod author;
 mod error;
 mod local;
+pub mod process;
 mod redact;
 mod refname;
 mod remote;

@@ -30,10 +30,10 @@
 //! expires, git is killed and the call fails with [`GitError::TimedOut`].
 
 use std::ffi::{OsStr, OsString};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -281,41 +281,23 @@ impl Git {
                 let _ = stdin.write_all(&bytes);
             });
         }
-        let (sender, receiver) = mpsc::channel();
-        let mut stdout = child.stdout.take().expect("stdout is piped");
-        let mut stderr = child.stderr.take().expect("stderr is piped");
-        let out_sender = sender.clone();
-        std::thread::spawn(move || {
-            let mut buffer = Vec::new();
-            let _ = stdout.read_to_end(&mut buffer);
-            let _ = out_sender.send((true, buffer));
-        });
-        std::thread::spawn(move || {
-            let mut buffer = Vec::new();
-            let _ = stderr.read_to_end(&mut buffer);
-            let _ = sender.send((false, buffer));
-        });
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        for _ in 0..2 {
-            let remaining = self.timeout.saturating_sub(started.elapsed());
-            match receiver.recv_timeout(remaining) {
-                Ok((true, buffer)) => out = buffer,
-                Ok((false, buffer)) => err = buffer,
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(GitError::TimedOut {
-                        command: self.describe(&invocation.args),
-                        repository: invocation.repository.to_owned(),
-                        after: self.timeout,
-                    });
-                }
+        let captured = match crate::process::wait_with_timeout(&mut child, started, self.timeout) {
+            Ok(captured) => captured,
+            Err(crate::process::WaitError::TimedOut) => {
+                return Err(GitError::TimedOut {
+                    command: self.describe(&invocation.args),
+                    repository: invocation.repository.to_owned(),
+                    after: self.timeout,
+                });
             }
-        }
-        let status = child.wait().map_err(|source| GitError::Spawn {
-            program: self.program.display().to_string(),
-            source,
-        })?;
+            Err(crate::process::WaitError::Wait(source)) => {
+                return Err(GitError::Spawn {
+                    program: self.program.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let (status, out, err) = (captured.status, captured.stdout, captured.stderr);
         Ok(GitOutput {
             status,
             stdout: out,

@@ -13,10 +13,10 @@
 //! replaced by `***`.
 
 use std::ffi::OsStr;
-use std::io::Read;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::{OnceLock, mpsc};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use regex::Regex;
@@ -105,39 +105,20 @@ where
     let mut child = command
         .spawn()
         .map_err(|error| format!("cannot start `{described}`: {error}"))?;
-    let (sender, receiver) = mpsc::channel();
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let mut stderr = child.stderr.take().expect("stderr is piped");
-    let out_sender = sender.clone();
-    std::thread::spawn(move || {
-        let mut buffer = Vec::new();
-        let _ = stdout.read_to_end(&mut buffer);
-        let _ = out_sender.send((true, buffer));
-    });
-    std::thread::spawn(move || {
-        let mut buffer = Vec::new();
-        let _ = stderr.read_to_end(&mut buffer);
-        let _ = sender.send((false, buffer));
-    });
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    for _ in 0..2 {
-        let remaining = tools.timeout.saturating_sub(started.elapsed());
-        match receiver.recv_timeout(remaining) {
-            Ok((true, buffer)) => out = buffer,
-            Ok((false, buffer)) => err = buffer,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "`{described}` did not finish within {} s and was stopped",
-                    tools.timeout.as_secs()
-                ));
-            }
+    let captured = match upkeep_git::process::wait_with_timeout(&mut child, started, tools.timeout)
+    {
+        Ok(captured) => captured,
+        Err(upkeep_git::process::WaitError::TimedOut) => {
+            return Err(format!(
+                "`{described}` did not finish within {} s and was stopped",
+                tools.timeout.as_secs()
+            ));
         }
-    }
-    let status = child
-        .wait()
-        .map_err(|error| format!("`{described}` could not be waited for: {error}"))?;
+        Err(upkeep_git::process::WaitError::Wait(error)) => {
+            return Err(format!("`{described}` could not be waited for: {error}"));
+        }
+    };
+    let (status, out, err) = (captured.status, captured.stdout, captured.stderr);
     if status.success() {
         return Ok(ToolOutput { stdout: out });
     }
