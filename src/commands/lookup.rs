@@ -168,6 +168,25 @@ struct JsonReport<'a> {
     config_diagnostics: &'a [Diagnostic],
     #[serde(skip_serializing_if = "Option::is_none")]
     http_stats: Option<HttpStats>,
+    /// Advisories affecting current versions, counted per severity.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    vulnerability_summary: BTreeMap<String, usize>,
+}
+
+/// Advisories affecting current versions, counted per severity label.
+fn vulnerability_summary(report: &LookupReport) -> BTreeMap<String, usize> {
+    let mut summary = BTreeMap::new();
+    for dep in report
+        .package_files
+        .values()
+        .flatten()
+        .flat_map(|file| &file.deps)
+    {
+        for advisory in &dep.vulnerabilities {
+            *summary.entry(advisory.severity.clone()).or_insert(0) += 1;
+        }
+    }
+    summary
 }
 
 /// The HTTP counters of the run, per host and summed (`--stats`).
@@ -260,6 +279,7 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
             report: &report,
             config_diagnostics: &diagnostics,
             http_stats,
+            vulnerability_summary: vulnerability_summary(&report),
         };
         serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
@@ -351,6 +371,27 @@ pub(crate) fn write_table(
         "{} updates in {files} files; {up_to_date} dependencies up to date, {skipped} skipped",
         report.update_count()
     )?;
+    for file in report.package_files.values().flatten() {
+        for dep in file
+            .deps
+            .iter()
+            .filter(|dep| !dep.vulnerabilities.is_empty())
+        {
+            let ids: Vec<String> = dep
+                .vulnerabilities
+                .iter()
+                .map(|advisory| format!("{} ({})", advisory.id, advisory.severity))
+                .collect();
+            writeln!(
+                out,
+                "vulnerable: {} {} {}: {}",
+                file.package_file,
+                dep.dependency.dep_name,
+                dep.current_version.as_deref().unwrap_or("?"),
+                ids.join(", ")
+            )?;
+        }
+    }
     for host in &report.host_errors {
         writeln!(
             out,

@@ -20,6 +20,6 @@ pub use dependency::{Dependency, DependencyChange, Location, PackageFile, Span};
 pub use lockfile::{LockFile, LockedPackage};
 pub use skip_reason::SkipReason;
 pub use stage::{
-    Branch, BranchState, LeftOutUpdate, LimitState, LookedUpDependency, PendingVersion,
-    PlannedUpdate, ScheduleState, Update, UpdateType,
+    Branch, BranchState, DependencyAdvisory, LeftOutUpdate, LimitState, LookedUpDependency,
+    PendingVersion, PlannedUpdate, ScheduleState, Update, UpdateType,
 };

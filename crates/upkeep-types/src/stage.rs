@@ -134,6 +134,37 @@ pub struct LookedUpDependency {
     /// Why the lookup could not complete, if it could not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Known advisories affecting the current version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vulnerabilities: Vec<DependencyAdvisory>,
+}
+
+/// One known advisory affecting a dependency's current version, as reports show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DependencyAdvisory {
+    /// The advisory's id (GHSA, RUSTSEC, CVE…).
+    pub id: String,
+    /// Other ids of the same advisory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// One-line summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// `low`, `medium`, `high`, `critical` or `unknown`.
+    pub severity: String,
+    /// The CVSS base score, as text (`7.5`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<String>,
+    /// The affected ranges, as text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affected_ranges: Vec<String>,
+    /// Versions that fix it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed_in: Vec<String>,
+    /// Where to read about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// One update placed in a branch: which file, which dependency, what change.

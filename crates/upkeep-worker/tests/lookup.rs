@@ -501,6 +501,13 @@ async fn vulnerable_versions_are_never_proposed_and_vulnerable_current_versions_
         .unwrap_or_else(|| panic!("no fix in {vulnerable:#?}"));
     assert_eq!(fix.new_version.as_deref(), Some("1.0.2"));
     assert_eq!(fix.new_value.as_deref(), Some("1.0.2"));
+    // the report names the advisory, merged with its alias, and its severity
+    assert_eq!(vulnerable.vulnerabilities.len(), 1, "{vulnerable:#?}");
+    let advisory = &vulnerable.vulnerabilities[0];
+    assert_eq!(advisory.id, "GHSA-aaaa-bbbb-cccc");
+    assert_eq!(advisory.aliases, ["CVE-2024-00001"]);
+    assert_eq!(advisory.severity, "high");
+    assert_eq!(advisory.fixed_in, ["1.0.2"]);
     // the newest release (2.0.0) is affected: the major update falls back or is absent
     for update in &vulnerable.updates {
         assert_ne!(update.new_version.as_deref(), Some("2.0.0"), "{update:#?}");

@@ -50,6 +50,12 @@ use super::settings::LookupSettings;
 pub trait AffectedVersions: Send + Sync {
     /// Whether a known advisory affects `version`.
     fn is_affected(&self, version: &Version) -> bool;
+
+    /// The advisories affecting `version`, for the report.
+    fn advisories(&self, version: &Version) -> Vec<upkeep_types::DependencyAdvisory> {
+        let _ = version;
+        Vec::new()
+    }
 }
 
 /// No vulnerability data: nothing is affected.

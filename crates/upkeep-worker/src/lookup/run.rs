@@ -481,6 +481,7 @@ impl GroupTask {
         else {
             return;
         };
+        dependency.vulnerabilities = self.affected.advisories(&current_version);
         let Some(current_value) = member.dependency.current_value.as_deref() else {
             return;
         };

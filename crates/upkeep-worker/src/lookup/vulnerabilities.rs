@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use upkeep_datasource::ReleaseResult;
-use upkeep_types::{Datasource, Update, UpdateType};
+use upkeep_types::{Datasource, DependencyAdvisory, Update, UpdateType};
 use upkeep_versioning::{NewValueRequest, RangeStrategy, Version, Versioning};
 use upkeep_vuln::{Advisory, AdvisoryIndex, Ecosystem};
 
@@ -48,6 +48,23 @@ struct PackageAdvisories(Arc<[Advisory]>);
 impl AffectedVersions for PackageAdvisories {
     fn is_affected(&self, version: &Version) -> bool {
         self.0.iter().any(|advisory| advisory.affects(version))
+    }
+
+    fn advisories(&self, version: &Version) -> Vec<DependencyAdvisory> {
+        self.0
+            .iter()
+            .filter(|advisory| advisory.affects(version))
+            .map(|advisory| DependencyAdvisory {
+                id: advisory.id.clone(),
+                aliases: advisory.aliases.clone(),
+                summary: advisory.summary.clone(),
+                severity: advisory.severity.label.as_str().to_owned(),
+                score: advisory.severity.score.map(|score| format!("{score:.1}")),
+                affected_ranges: advisory.affected_ranges.clone(),
+                fixed_in: advisory.fixed_versions.clone(),
+                url: advisory.url.clone(),
+            })
+            .collect()
     }
 }
 
