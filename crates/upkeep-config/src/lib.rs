@@ -55,6 +55,6 @@ pub use schedule::Schedule;
 pub use schema::repository_schema;
 pub use settings::{
     AutomergeType, CommitMessageLowerCase, RangeStrategy, RebaseWhen, RecreateWhen,
-    SemanticCommits, Settings, SettingsLayer,
+    SemanticCommits, Settings, SettingsLayer, VulnerabilityFixStrategy,
 };
 pub use upkeep_types::UpdateType;

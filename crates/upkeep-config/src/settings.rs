@@ -153,6 +153,8 @@ settings! {
     versioning: Option<String> = None, replace;
     /// Pin digests.
     pin_digests: bool = false, replace;
+    /// Which version a vulnerability fix moves to.
+    vulnerability_fix_strategy: VulnerabilityFixStrategy = VulnerabilityFixStrategy::Lowest, replace;
     /// Major updates in separate branches.
     separate_major_minor: bool = true, replace;
     /// One branch per major version.
@@ -230,6 +232,16 @@ pub enum AutomergeType {
 
 /// `rangeStrategy`: the versioning crate's type, so lookup uses the parsed value as is.
 pub use upkeep_versioning::RangeStrategy;
+
+/// `vulnerabilityFixStrategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VulnerabilityFixStrategy {
+    /// The lowest release that fixes every advisory and is itself unaffected.
+    Lowest,
+    /// The highest unaffected release.
+    Highest,
+}
 
 /// `rebaseWhen`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

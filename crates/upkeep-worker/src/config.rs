@@ -145,6 +145,8 @@ fn to_lookup_settings(settings: &Settings, enabled: bool) -> LookupSettings {
         pin_digests: settings.pin_digests,
         versioning: settings.versioning.clone(),
         registry_urls: settings.registry_urls.clone(),
+        vulnerability_fix_highest: settings.vulnerability_fix_strategy
+            == upkeep_config::VulnerabilityFixStrategy::Highest,
         ..LookupSettings::default()
     }
 }

@@ -527,3 +527,38 @@ async fn vulnerable_versions_are_never_proposed_and_vulnerable_current_versions_
             .any(|update| update.new_version.as_deref() == Some("2.0.0"))
     );
 }
+
+#[tokio::test]
+async fn vulnerability_fix_strategy_highest_moves_to_the_highest_unaffected_release() {
+    let registry = FakeRegistry::new(
+        Datasource::Npm,
+        &["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"],
+    );
+    let report = extract(
+        "npm",
+        vec![(
+            "package.json",
+            vec![dep("vulnerable-pkg", Datasource::Npm, "1.0.0")],
+        )],
+    );
+    let datasources = Datasources::new(vec![registry.clone() as Arc<dyn DatasourceApi>]);
+    let options = LookupOptions {
+        vulnerabilities: Some(advisories()),
+        settings: upkeep_worker::lookup::LookupSettings {
+            vulnerability_fix_highest: true,
+            ..Default::default()
+        },
+        ..LookupOptions::default()
+    };
+    let looked_up = lookup_repository(report, context(), &datasources, &options).await;
+    let dep = &looked_up.package_files["npm"][0].deps[0];
+    let fixes: Vec<_> = dep
+        .updates
+        .iter()
+        .filter(|update| update.is_vulnerability_fix)
+        .map(|update| update.new_version.as_deref())
+        .collect();
+    // 2.0.0 is itself affected: the highest unaffected release is 1.0.3, which the
+    // ordinary update proposes too, so that update is marked as the fix
+    assert_eq!(fixes, [Some("1.0.3")], "{dep:#?}");
+}

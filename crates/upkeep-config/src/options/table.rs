@@ -426,6 +426,14 @@ pub static OPTIONS: &[O] = &[
         "Pin Docker images and actions to digests",
     ),
     O::new(
+        "vulnerabilityFixStrategy",
+        String,
+        ALL,
+        "\"lowest\"",
+        "Which version a vulnerability fix moves to: the lowest that fixes, or the highest",
+    )
+    .allowed(&["lowest", "highest"]),
+    O::new(
         "separateMajorMinor",
         Boolean,
         ALL,

@@ -497,6 +497,7 @@ impl GroupTask {
             range_strategy,
             releases,
             affected: self.affected.as_ref(),
+            highest: member.settings.vulnerability_fix_highest,
         };
         match vulnerability_fix(&input) {
             None => {}

@@ -52,6 +52,9 @@ pub struct LookupSettings {
     pub versioning: Option<String>,
     /// `registryUrls`: overrides the registries the dependency names.
     pub registry_urls: Option<Vec<String>>,
+    /// `vulnerabilityFixStrategy` (default `lowest`): a vulnerability fix moves to the
+    /// lowest unaffected release, or with `highest` to the highest one.
+    pub vulnerability_fix_highest: bool,
 }
 
 impl Default for LookupSettings {
@@ -71,6 +74,7 @@ impl Default for LookupSettings {
             pin_digests: false,
             versioning: None,
             registry_urls: None,
+            vulnerability_fix_highest: false,
         }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! The fix is the lowest newer release that no advisory affects (it therefore fixes
 //! every advisory affecting the current version) — Renovate's and issue 5's default
-//! `vulnerabilityFixStrategy: lowest`. It bypasses `minimumReleaseAge` and the stability
+//! `vulnerabilityFixStrategy: lowest` — or with `highest`, the highest such release. It bypasses `minimumReleaseAge` and the stability
 //! filters that would otherwise hide it, but never moves from a stable version to a
 //! prerelease.
 
@@ -76,6 +76,8 @@ pub(super) struct FixInput<'a> {
     pub range_strategy: RangeStrategy,
     pub releases: &'a ReleaseResult,
     pub affected: &'a dyn AffectedVersions,
+    /// `vulnerabilityFixStrategy: highest`.
+    pub highest: bool,
 }
 
 /// The vulnerability-fix update, when the current version is affected and a newer
@@ -97,7 +99,12 @@ pub(super) fn vulnerability_fix(input: &FixInput<'_>) -> Option<Result<Update, S
         .filter(|(version, _)| !input.affected.is_affected(version))
         .collect();
     candidates.sort_by(|a, b| versioning.compare(&a.0, &b.0));
-    let Some((fix, release)) = candidates.into_iter().next() else {
+    let chosen = if input.highest {
+        candidates.pop()
+    } else {
+        candidates.into_iter().next()
+    };
+    let Some((fix, release)) = chosen else {
         return Some(Err(format!(
             "current version {} is vulnerable and no newer release is free of known advisories",
             input.current_version.as_str()
