@@ -111,6 +111,21 @@ impl LocalRepo {
         self.resolve_spec(&format!("{commit}^{{tree}}"))
     }
 
+    /// A commit's parents and full message.
+    pub fn commit_info(&self, commit: &str) -> Result<(Vec<String>, String), GitError> {
+        let text = self
+            .run(
+                ["log", "-1", "--format=%P%n%B", "--end-of-options", commit],
+                None,
+            )?
+            .text();
+        let (parents, message) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+        Ok((
+            parents.split_whitespace().map(str::to_owned).collect(),
+            message.to_owned(),
+        ))
+    }
+
     fn resolve_spec(&self, spec: &str) -> Result<String, GitError> {
         let args = ["rev-parse", "--verify", "--end-of-options", spec];
         Ok(self.run(args, None)?.text())

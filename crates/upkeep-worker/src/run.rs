@@ -652,6 +652,13 @@ impl BranchWriter<'_> {
                 report.commit = Some(state.head);
                 return Ok(());
             }
+            if self.is_current(&state.head, &report.branch)? {
+                // Built by upkeep on this very base for these very updates: nothing to
+                // redo (a rerun costs no lock file tool runs).
+                report.action = BranchAction::Unchanged;
+                report.commit = Some(state.head);
+                return Ok(());
+            }
             Some(state)
         } else {
             None
@@ -670,7 +677,11 @@ impl BranchWriter<'_> {
         report.changed_files = changed_files;
         report.artifact_errors = artifact_errors;
         report.update_errors = update_errors;
-        let message = commit_message(&report.branch.commit_message);
+        let mut message = commit_message(&report.branch.commit_message);
+        message.body = Some(with_fingerprint(
+            message.body.as_deref().unwrap_or(""),
+            &fingerprint(&report.branch),
+        ));
         let outcome = self.repo.commit_directory(self.base_commit, &dir, &message);
         let _ = std::fs::remove_dir_all(&dir);
         let commit = match outcome? {
@@ -738,6 +749,14 @@ impl BranchWriter<'_> {
         Ok(())
     }
 
+    /// Whether `head` is upkeep's commit for exactly this branch on the current base: its
+    /// only parent is the base and its fingerprint trailer matches the plan.
+    fn is_current(&self, head: &str, branch: &Branch) -> Result<bool, GitError> {
+        let (parents, message) = self.repo.commit_info(head)?;
+        let trailer = format!("{FINGERPRINT_TRAILER}: {}", fingerprint(branch));
+        Ok(parents == [self.base_commit] && message.lines().any(|line| line.trim() == trailer))
+    }
+
     /// `rebaseWhen` of the branch's first update, as the git layer's policy.
     fn rebase_policy(&self, branch: &Branch) -> RebasePolicy {
         let automerge = branch.automerge.is_some();
@@ -769,6 +788,47 @@ impl BranchWriter<'_> {
             RebaseWhen::Auto | RebaseWhen::Automerging if automerge => RebasePolicy::BehindBase,
             RebaseWhen::Auto | RebaseWhen::Automerging => RebasePolicy::Conflicted,
         }
+    }
+}
+
+/// The commit trailer recording what a branch was built from.
+const FINGERPRINT_TRAILER: &str = "Upkeep-Fingerprint";
+
+/// A short hash of what determines a branch's content: its commit message and every
+/// planned change. Same base + same fingerprint = same branch, without rebuilding it.
+fn fingerprint(branch: &Branch) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(branch.commit_message.as_bytes());
+    for update in &branch.upgrades {
+        let fields = [
+            update.manager.as_str(),
+            update.package_file.as_str(),
+            update.dependency.dep_name.as_str(),
+            update.dependency.current_value.as_deref().unwrap_or(""),
+            update.dependency.current_digest.as_deref().unwrap_or(""),
+            update.update.new_value.as_deref().unwrap_or(""),
+            update.update.new_version.as_deref().unwrap_or(""),
+            update.update.new_digest.as_deref().unwrap_or(""),
+        ];
+        for field in fields {
+            hasher.update(field.as_bytes());
+            hasher.update([0]);
+        }
+    }
+    let digest = hasher.finalize();
+    digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn with_fingerprint(body: &str, fingerprint: &str) -> String {
+    let trailer = format!("{FINGERPRINT_TRAILER}: {fingerprint}");
+    if body.is_empty() {
+        trailer
+    } else {
+        format!("{body}\n\n{trailer}")
     }
 }
 

@@ -481,6 +481,12 @@ fn a_local_run_writes_grouped_branches_with_real_lock_files_and_leaves_the_check
         actions(&again)
     );
     assert_eq!(fixture.refs(), refs_after_first);
+    // …and does not even rebuild the branches (no edits, no lock file tool runs)
+    assert!(
+        again.branches.iter().all(|b| b.changed_files.is_empty()),
+        "a rerun rebuilt branches: {:?}",
+        actions(&again)
+    );
 
     // a person commits to one branch; new releases arrive; a stale branch is left over
     let other_head = fixture.git(&["rev-parse", "upkeep/other-2.x"]);
