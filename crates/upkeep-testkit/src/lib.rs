@@ -66,7 +66,7 @@ pub use git::GitRemote;
 pub use npm::{NpmVersion, Verdaccio, package_path};
 pub use oci::{MANIFEST_ACCEPT, OciAuth, OciRegistry, TOKEN_SERVICE};
 pub use osv::{OSV_BATCH_LIMIT, OsvCounters, OsvServer};
-pub use sparse::{IndexDep, IndexEntry, SparseIndex};
+pub use sparse::{IndexDep, IndexEntry, SparseIndex, package_crate};
 pub use static_registry::{Counters, StaticRegistry};
 pub use terraform::{TerraformModuleVersion, TerraformProviderVersion, TerraformRegistry};
 

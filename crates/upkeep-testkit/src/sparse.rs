@@ -248,6 +248,38 @@ impl SparseIndex {
     }
 }
 
+/// A real `.crate` file for `name` `version`, made by `cargo package` in a scratch
+/// directory (a library answering 42): what [`SparseIndex::add_crate_file`] serves so that
+/// the real cargo can resolve and download from the index.
+pub fn package_crate(name: &str, version: &str) -> Vec<u8> {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let dir = tmp.path().join(format!("{name}-{version}"));
+    std::fs::create_dir_all(dir.join("src")).expect("the crate's directory");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n\
+             description = \"test\"\nlicense = \"MIT\"\n\n[workspace]\n"
+        ),
+    )
+    .expect("the crate's manifest");
+    std::fs::write(dir.join("src/lib.rs"), "pub fn answer() -> u32 { 42 }\n")
+        .expect("the crate's source");
+    let mut cargo =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .current_dir(&dir)
+        .env("CARGO_HOME", tmp.path().join("cargo-home"))
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_NET_OFFLINE", "false")
+        .env("CARGO_TERM_COLOR", "never")
+        .args(["package", "--no-verify", "--allow-dirty", "--quiet"]);
+    crate::process::run(&mut cargo);
+    std::fs::read(dir.join(format!("target/package/{name}-{version}.crate")))
+        .expect("cargo package wrote the .crate file")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,22 +319,7 @@ mod cargo_tests {
         std::fs::create_dir_all(&home).unwrap();
 
         // A crate packaged by cargo itself.
-        let lib = tmp.path().join("testdep");
-        std::fs::create_dir_all(lib.join("src")).unwrap();
-        std::fs::write(
-            lib.join("Cargo.toml"),
-            "[package]\nname = \"testdep\"\nversion = \"0.2.1\"\nedition = \"2021\"\n\
-             description = \"test\"\nlicense = \"MIT\"\n\n[workspace]\n",
-        )
-        .unwrap();
-        std::fs::write(lib.join("src/lib.rs"), "pub fn answer() -> u32 { 42 }\n").unwrap();
-        crate::process::run(cargo(&lib, &home).args([
-            "package",
-            "--no-verify",
-            "--allow-dirty",
-            "--quiet",
-        ]));
-        let crate_file = std::fs::read(lib.join("target/package/testdep-0.2.1.crate")).unwrap();
+        let crate_file = package_crate("testdep", "0.2.1");
 
         let index = SparseIndex::start();
         index.add(IndexEntry::new("testdep", "0.1.0"));

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use upkeep_config::global::DryRun;
 use upkeep_http::{HostRules, HttpClient, HttpOptions};
-use upkeep_testkit::{IndexDep, IndexEntry, NpmVersion, SparseIndex, Verdaccio};
+use upkeep_testkit::{IndexDep, IndexEntry, NpmVersion, SparseIndex, Verdaccio, package_crate};
 use upkeep_worker::apply::Tools;
 use upkeep_worker::lookup::Datasources;
 use upkeep_worker::run::{BranchAction, BranchReport, LocalRunOptions, LocalRunReport, run_local};
@@ -43,32 +43,9 @@ fn write_files(root: &Path, files: &[(&str, &str)]) {
 fn crate_files() -> &'static Vec<Vec<u8>> {
     static FILES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     FILES.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
         CRATES
             .iter()
-            .map(|(name, version)| {
-                let dir = tmp.path().join(format!("{name}-{version}"));
-                write_files(
-                    &dir,
-                    &[
-                        (
-                            "Cargo.toml",
-                            &format!(
-                                "[package]\nname = \"{name}\"\nversion = \"{version}\"\n\
-                                 edition = \"2021\"\ndescription = \"test\"\nlicense = \"MIT\"\n\n\
-                                 [workspace]\n"
-                            ),
-                        ),
-                        ("src/lib.rs", "pub fn answer() -> u32 { 42 }\n"),
-                    ],
-                );
-                let status = cargo(&dir, &tmp.path().join("home"))
-                    .args(["package", "--no-verify", "--allow-dirty", "--quiet"])
-                    .status()
-                    .unwrap();
-                assert!(status.success(), "cargo package {name} {version}");
-                std::fs::read(dir.join(format!("target/package/{name}-{version}.crate"))).unwrap()
-            })
+            .map(|(name, version)| package_crate(name, version))
             .collect()
     })
 }

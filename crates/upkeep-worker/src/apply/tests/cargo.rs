@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use upkeep_testkit::{IndexDep, IndexEntry, SparseIndex};
+use upkeep_testkit::{IndexDep, IndexEntry, SparseIndex, package_crate};
 use upkeep_types::Datasource;
 
 use super::*;
@@ -37,32 +37,9 @@ const INITIAL: usize = 4;
 fn crate_files() -> &'static Vec<Vec<u8>> {
     static FILES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     FILES.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
         CRATES
             .iter()
-            .map(|(name, version, _)| {
-                let dir = tmp.path().join(format!("{name}-{version}"));
-                write_files(
-                    &dir,
-                    &[
-                        (
-                            "Cargo.toml",
-                            &format!(
-                                "[package]\nname = \"{name}\"\nversion = \"{version}\"\n\
-                                 edition = \"2021\"\ndescription = \"test\"\nlicense = \"MIT\"\n\n\
-                                 [workspace]\n"
-                            ),
-                        ),
-                        ("src/lib.rs", "pub fn answer() -> u32 { 42 }\n"),
-                    ],
-                );
-                let status = cargo(&dir, &tmp.path().join("home"))
-                    .args(["package", "--no-verify", "--allow-dirty", "--quiet"])
-                    .status()
-                    .unwrap();
-                assert!(status.success(), "cargo package {name} {version}");
-                std::fs::read(dir.join(format!("target/package/{name}-{version}.crate"))).unwrap()
-            })
+            .map(|(name, version, _)| package_crate(name, version))
             .collect()
     })
 }
