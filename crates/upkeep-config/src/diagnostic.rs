@@ -48,6 +48,8 @@ pub enum DiagnosticKind {
     Preset,
     /// The configuration file could not be read.
     Io,
+    /// A valid option that this version of upkeep does not act on yet.
+    NotActedOn,
 }
 
 /// One problem in one configuration source.

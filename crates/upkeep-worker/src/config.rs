@@ -35,7 +35,48 @@ pub fn load_repository_config(root: &Path, options: &LoadOptions<'_>) -> LoadedC
         None => load_defaults(options),
     };
     loaded.diagnostics.splice(0..0, discovery);
+    let file = loaded.file.clone().unwrap_or_default();
+    loaded.diagnostics.extend(
+        not_acted_on(&loaded.config)
+            .into_iter()
+            .map(|(option, message)| {
+                Diagnostic::warning(
+                    upkeep_config::DiagnosticKind::NotActedOn,
+                    &file,
+                    option,
+                    message,
+                )
+            }),
+    );
     loaded
+}
+
+/// Valid repository options that the pipeline does not act on yet: said out loud, so a
+/// user never believes a setting took effect when it did not.
+fn not_acted_on(config: &RepositoryConfig) -> Vec<(&'static str, &'static str)> {
+    let mut found = Vec::new();
+    if config.lock_file_maintenance_enabled() {
+        found.push((
+            "lockFileMaintenance",
+            "lock file maintenance branches are not created yet",
+        ));
+    }
+    if !config.custom_managers.is_empty() {
+        found.push(("customManagers", "custom (regex) managers are not run yet"));
+    }
+    if !config.host_rules.is_empty() {
+        found.push((
+            "hostRules",
+            "host rules from the repository config are not used yet; give credentials to the bot (environment variables)",
+        ));
+    }
+    if !config.base_branch_patterns.is_empty() {
+        found.push((
+            "baseBranchPatterns",
+            "only the checkout's base branch is processed",
+        ));
+    }
+    found
 }
 
 /// `matchCurrentVersion` ranges answered by a dependency's own versioning scheme.
@@ -101,7 +142,8 @@ pub fn lookup_settings_for(
 ) -> LookupSettings {
     let context = dependency_context(manager, package_file, dep);
     let settings = resolve(config, manager, dep, &context).settings;
-    let ignored = !config.manager_enabled(manager)
+    let ignored = !config.enabled
+        || !config.manager_enabled(manager)
         || config.is_path_ignored(package_file)
         || config
             .ignore_deps
@@ -222,6 +264,27 @@ mod tests {
         assert!(!ignored.enabled);
         let legacy = lookup_settings_for(&config, "npm", "legacy/package.json", &npm("react", "1"));
         assert!(!legacy.enabled);
+    }
+
+    #[test]
+    fn options_not_acted_on_are_reported_not_ignored() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(
+            root.path().join("renovate.json"),
+            r#"{"lockFileMaintenance": {"enabled": true}, "enabled": false}"#,
+        )
+        .unwrap();
+        let loaded = load_repository_config(root.path(), &LoadOptions::default());
+        let warned: Vec<&str> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.kind == upkeep_config::DiagnosticKind::NotActedOn)
+            .map(|d| d.path.as_str())
+            .collect();
+        assert_eq!(warned, ["lockFileMaintenance"]);
+        // a repository that disables upkeep gets no lookups
+        let settings = lookup_settings_for(&loaded.config, "npm", "package.json", &npm("a", "1"));
+        assert!(!settings.enabled);
     }
 
     #[test]
