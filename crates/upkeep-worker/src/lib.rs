@@ -3,6 +3,7 @@
 //! ([`apply`]); publishing joins as it is built.
 
 pub mod apply;
+pub mod branch_commit;
 pub mod config;
 pub mod files;
 pub mod lookup;
