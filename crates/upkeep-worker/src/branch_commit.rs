@@ -78,6 +78,17 @@ pub fn is_built_for(parents: &[String], message: &str, base: &str, fingerprint: 
     parents.len() == 1 && parents[0] == base && message.lines().any(|line| line.trim() == trailer)
 }
 
+/// The repository-level settings (`branchPrefix`): the config resolved for no
+/// dependency in particular.
+pub fn repository_settings(config: &RepositoryConfig) -> Settings {
+    config
+        .resolve(
+            &upkeep_config::DependencyContext::default(),
+            &upkeep_config::NoVersioning,
+        )
+        .settings
+}
+
 /// The settings of a branch: those resolved for its first update (Renovate reads
 /// branch-level options from the first upgrade too).
 pub fn branch_settings(config: &RepositoryConfig, branch: &Branch) -> Settings {

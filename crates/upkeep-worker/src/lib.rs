@@ -8,6 +8,7 @@ pub mod config;
 pub mod files;
 pub mod lookup;
 pub mod plan;
+pub mod platform_run;
 pub mod publish;
 pub mod run;
 

@@ -46,10 +46,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use thiserror::Error;
 use upkeep_config::global::DryRun;
-use upkeep_config::{
-    DependencyContext, Diagnostic, LoadOptions, LoadedConfig, NoVersioning, RepositoryConfig,
-    Settings,
-};
+use upkeep_config::{Diagnostic, LoadOptions, LoadedConfig, RepositoryConfig, Settings};
 use upkeep_datasource::{LookupContext, read_registry_config};
 pub use upkeep_git::GitAuthor;
 use upkeep_git::{BranchDecision, CommitOutcome, Git, GitError, Lease, LocalRepo, decide};
@@ -59,8 +56,8 @@ use upkeep_types::{Branch, BranchState, LookedUpDependency};
 
 use crate::apply::{ApplyResult, ArtifactError, Tools, UpdateFailure, apply_branch};
 use crate::branch_commit::{
-    commit_message, fingerprint, is_built_for, rebase_policy, semantic_commits_detected,
-    with_fingerprint,
+    commit_message, fingerprint, is_built_for, rebase_policy, repository_settings,
+    semantic_commits_detected, with_fingerprint,
 };
 use crate::config::{apply_update_rules, load_repository_config, lookup_settings_for};
 use crate::lookup::{
@@ -465,7 +462,7 @@ pub fn run_local(
 }
 
 /// Extraction results in the lookup report's shape, without lookups.
-fn unlooked(extract: ExtractReport) -> LookupReport {
+pub(crate) fn unlooked(extract: ExtractReport) -> LookupReport {
     LookupReport {
         package_files: extract
             .package_files
@@ -537,14 +534,6 @@ fn scratch_dir(options: &LocalRunOptions) -> Result<tempfile::TempDir, RunError>
         None => builder.tempdir(),
     }
     .map_err(RunError::Scratch)
-}
-
-/// The repository-level settings (`branchPrefix`): the config resolved for no
-/// dependency in particular.
-fn repository_settings(config: &RepositoryConfig) -> Settings {
-    config
-        .resolve(&DependencyContext::default(), &NoVersioning)
-        .settings
 }
 
 /// Per-dependency lookup settings from the repository's config.
