@@ -341,3 +341,35 @@ fn a_repository_from_onboarding_to_automerge() {
     assert!(!platform.branch_exists("upkeep/alpha-1.x"));
     assert_eq!(comments(minor.number), 1);
 }
+
+#[test]
+fn without_native_auto_merge_upkeep_merges_once_the_checks_pass() {
+    let mut fixture = Fixture::new();
+    fixture.platform.allow_auto_merge = false;
+    fixture.write("renovate.json", CONFIG);
+    fixture.push("Add renovate.json");
+    let report = fixture.run();
+    assert!(report.onboarding.is_none());
+    let beta = branch(&report, "upkeep/beta-1.x");
+    assert_eq!(beta.pr, PrAction::Created);
+    assert_eq!(
+        beta.automerge_status.as_deref(),
+        Some("waiting: the checks are pending")
+    );
+    let head = fixture.remote.rev_parse("upkeep/beta-1.x");
+    fixture
+        .platform
+        .state
+        .lock()
+        .unwrap()
+        .checks
+        .insert(head, upkeep_platform::ChecksState::Green);
+    let report = fixture.run();
+    let beta = branch(&report, "upkeep/beta-1.x");
+    assert_eq!(beta.pr, PrAction::Merged);
+    let number = fixture.platform.pr("upkeep/beta-1.x").unwrap().number;
+    assert_eq!(
+        fixture.platform.state.lock().unwrap().merges,
+        [(number, upkeep_platform::MergeMethod::Merge)]
+    );
+}
