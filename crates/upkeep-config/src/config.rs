@@ -67,6 +67,20 @@ impl fmt::Debug for HostRule {
     }
 }
 
+/// `platformCommit`: whether commits are made through the platform's API, which GitHub
+/// marks as verified when upkeep runs as an App.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlatformCommit {
+    /// When running as a GitHub App.
+    #[default]
+    Auto,
+    /// Always.
+    Enabled,
+    /// Never: commits are pushed with git.
+    Disabled,
+}
+
 /// A regex custom manager (`customManagers[]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -124,6 +138,12 @@ pub struct RepositoryConfig {
     pub dependency_dashboard: bool,
     /// Its title.
     pub dependency_dashboard_title: String,
+    /// Text at the top of the dashboard (`dependencyDashboardHeader`).
+    pub dependency_dashboard_header: Option<String>,
+    /// Text at the bottom of the dashboard (`dependencyDashboardFooter`).
+    pub dependency_dashboard_footer: Option<String>,
+    /// Whether commits are made through the platform's API.
+    pub platform_commit: PlatformCommit,
     /// Look vulnerabilities up in OSV.
     pub osv_vulnerability_alerts: bool,
     /// Propose config migration PRs.
@@ -150,6 +170,10 @@ pub struct RepositoryConfig {
 
 fn bool_of(map: &Map<String, Value>, key: &str, default: bool) -> bool {
     map.get(key).and_then(Value::as_bool).unwrap_or(default)
+}
+
+fn string_of(map: &Map<String, Value>, key: &str) -> Option<String> {
+    map.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 fn strings_of(map: &Map<String, Value>, key: &str) -> Vec<String> {
@@ -280,6 +304,12 @@ impl RepositoryConfig {
                 .and_then(Value::as_str)
                 .unwrap_or("Dependency Dashboard")
                 .to_string(),
+            dependency_dashboard_header: string_of(map, "dependencyDashboardHeader"),
+            dependency_dashboard_footer: string_of(map, "dependencyDashboardFooter"),
+            platform_commit: map
+                .get("platformCommit")
+                .and_then(|value| serde_json::from_value(value.clone()).ok())
+                .unwrap_or(PlatformCommit::Auto),
             osv_vulnerability_alerts: bool_of(map, "osvVulnerabilityAlerts", false),
             config_migration: bool_of(map, "configMigration", false),
             settings,

@@ -127,6 +127,15 @@ pub struct GlobalConfig {
     pub onboarding: Option<bool>,
     /// Whether repositories need a config file.
     pub require_config: RequireConfig,
+    /// The onboarding PR's branch (`onboardingBranch`; unset: `upkeep/configure`).
+    pub onboarding_branch: Option<String>,
+    /// The config the onboarding PR proposes (`onboardingConfig`; unset:
+    /// `{"extends": ["config:recommended"]}`).
+    pub onboarding_config: Option<Map<String, Value>>,
+    /// The file the onboarding PR adds (`onboardingConfigFileName`; unset: `renovate.json`).
+    pub onboarding_config_file_name: Option<String>,
+    /// The onboarding PR's title (`onboardingPrTitle`; unset: `Configure upkeep`).
+    pub onboarding_pr_title: Option<String>,
     /// Cache directory.
     pub cache_dir: Option<PathBuf>,
     /// Working directory.
@@ -304,6 +313,24 @@ mod tests {
             Some(&Value::from(1))
         );
         assert!(!format!("{config:?}").contains("from-flag"));
+    }
+
+    #[test]
+    fn onboarding_config_is_checked_as_a_repository_config() {
+        let sources = GlobalSources {
+            file: Some((
+                "config.json".into(),
+                r#"{"onboardingConfig": {"extends": ["config:recommended"], "dependencyDashboard": true, "automergee": true}, "onboardingBranch": "bot/configure"}"#.into(),
+            )),
+            ..GlobalSources::default()
+        };
+        let (config, diagnostics) = GlobalConfig::load(&sources);
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(messages, ["onboardingConfig.automergee"]);
+        let proposed = config.onboarding_config.unwrap();
+        assert_eq!(proposed["dependencyDashboard"], Value::Bool(true));
+        assert!(!proposed.contains_key("automergee"));
+        assert_eq!(config.onboarding_branch.as_deref(), Some("bot/configure"));
     }
 
     #[test]

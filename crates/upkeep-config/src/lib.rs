@@ -33,7 +33,7 @@ mod schema;
 mod settings;
 mod validate;
 
-pub use config::{CustomManager, HostRule, ManagerConfig, RepositoryConfig};
+pub use config::{CustomManager, HostRule, ManagerConfig, PlatformCommit, RepositoryConfig};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Severity, format_diagnostics};
 pub use discover::{CONFIG_FILE_NAMES, ConfigFile, discover, discover_with};
 pub use duration::{Age, AgeRange};
@@ -54,7 +54,7 @@ pub use presets::{
 pub use schedule::Schedule;
 pub use schema::repository_schema;
 pub use settings::{
-    AutomergeType, CommitMessageLowerCase, RangeStrategy, RebaseWhen, RecreateWhen,
-    SemanticCommits, Settings, SettingsLayer, VulnerabilityFixStrategy,
+    AutomergeStrategy, AutomergeType, CommitMessageLowerCase, PrCreation, RangeStrategy,
+    RebaseWhen, RecreateWhen, SemanticCommits, Settings, SettingsLayer, VulnerabilityFixStrategy,
 };
 pub use upkeep_types::UpdateType;

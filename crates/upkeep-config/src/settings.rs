@@ -49,13 +49,24 @@ pub(crate) fn camel(snake: &str) -> String {
     out
 }
 
+/// The option name of a settings field: camelCase of the field, unless the option is
+/// spelled otherwise (`draftPR`).
+macro_rules! option_name {
+    ($field:ident) => {
+        camel(stringify!($field))
+    };
+    ($field:ident, $name:literal) => {
+        $name.to_string()
+    };
+}
+
 macro_rules! settings {
-    ($( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $default:expr, $merge:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $field:ident $(as $name:literal)? : $ty:ty = $default:expr, $merge:ident; )*) => {
         /// The effective settings of one dependency (or update).
         #[derive(Debug, Clone, PartialEq, Serialize)]
         #[serde(rename_all = "camelCase")]
         pub struct Settings {
-            $( $(#[doc = $doc])* pub $field: $ty, )*
+            $( $(#[doc = $doc])* $(#[serde(rename = $name)])? pub $field: $ty, )*
         }
 
         /// What one layer (the repository config, a preset, a packageRule, a `major` or
@@ -66,6 +77,7 @@ macro_rules! settings {
             $(
                 $(#[doc = $doc])*
                 #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+                $(#[serde(rename = $name)])?
                 pub $field: Option<$ty>,
             )*
         }
@@ -79,7 +91,7 @@ macro_rules! settings {
         impl Settings {
             /// The option names (camelCase) of every field.
             pub fn option_names() -> Vec<String> {
-                vec![$( camel(stringify!($field)) ),*]
+                vec![$( option_name!($field $(, $name)?) ),*]
             }
 
             /// Applies a layer; returns the option names it supplied.
@@ -88,7 +100,7 @@ macro_rules! settings {
                 $(
                     if let Some(value) = &layer.$field {
                         $merge(&mut self.$field, value);
-                        supplied.push(camel(stringify!($field)));
+                        supplied.push(option_name!($field $(, $name)?));
                     }
                 )*
                 supplied
@@ -119,6 +131,8 @@ settings! {
     automerge_schedule: Schedule = Schedule::always(), replace;
     /// Use the platform's native auto-merge.
     platform_automerge: bool = true, replace;
+    /// How a PR is merged.
+    automerge_strategy: AutomergeStrategy = AutomergeStrategy::Auto, replace;
     /// Automerge without waiting for checks.
     ignore_tests: bool = false, replace;
     /// PR labels (replaced by later layers).
@@ -131,6 +145,12 @@ settings! {
     additional_reviewers: Vec<String> = Vec::new(), append;
     /// Assignees.
     assignees: Vec<String> = Vec::new(), replace;
+    /// Open PRs as drafts.
+    draft_pr as "draftPR": bool = false, replace;
+    /// When a branch gets its PR.
+    pr_creation: PrCreation = PrCreation::Immediate, replace;
+    /// `not-pending`: hours after the branch commit when the PR is opened anyway.
+    pr_not_pending_hours: u32 = 25, replace;
     /// PR creation priority.
     pr_priority: i64 = 0, replace;
     /// When branches may be created or updated.
@@ -230,6 +250,36 @@ pub enum AutomergeType {
     PrComment,
 }
 
+/// `automergeStrategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AutomergeStrategy {
+    /// The platform's default method.
+    Auto,
+    /// Fast-forward the base branch (not every platform can for a PR).
+    FastForward,
+    /// A merge commit.
+    MergeCommit,
+    /// Rebase the PR's commits onto the base.
+    Rebase,
+    /// Squash the PR into one commit.
+    Squash,
+}
+
+/// `prCreation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrCreation {
+    /// Open the PR together with the branch.
+    Immediate,
+    /// Once the branch's checks are no longer pending (or `prNotPendingHours` passed).
+    NotPending,
+    /// Once the branch's checks pass.
+    StatusSuccess,
+    /// Once the PR is approved on the Dependency Dashboard.
+    Approval,
+}
+
 /// `rangeStrategy`: the versioning crate's type, so lookup uses the parsed value as is.
 pub use upkeep_versioning::RangeStrategy;
 
@@ -326,6 +376,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn pull_request_options_keep_renovate_s_spelling() {
+        let layer: SettingsLayer = serde_json::from_value(serde_json::json!({
+            "draftPR": true, "prCreation": "not-pending", "automergeStrategy": "squash"
+        }))
+        .unwrap();
+        let mut settings = Settings::default();
+        let supplied = settings.apply(&layer);
+        assert!(settings.draft_pr);
+        assert_eq!(settings.pr_creation, PrCreation::NotPending);
+        assert_eq!(settings.automerge_strategy, AutomergeStrategy::Squash);
+        assert_eq!(supplied, ["automergeStrategy", "draftPR", "prCreation"]);
     }
 
     #[test]

@@ -338,6 +338,17 @@ impl Validator<'_> {
                 items.retain(|_| *flags.next().unwrap_or(&true));
                 true
             }
+            Value::Object(map) if option.children == Children::RepositoryConfig => {
+                // A config proposed for repositories: checked as a repository file is.
+                let mut inner = Validator {
+                    document: self.document,
+                    scope: Scope::Repository,
+                    diagnostics: Vec::new(),
+                };
+                inner.object(map, path, Object::Root);
+                self.diagnostics.append(&mut inner.diagnostics);
+                true
+            }
             Value::Object(map) => {
                 let manager = options::MANAGER_OBJECTS.contains(&name);
                 self.object(map, path, Object::Settings { manager });

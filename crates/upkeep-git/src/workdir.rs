@@ -151,6 +151,12 @@ impl WorkDir {
         Ok(workdir)
     }
 
+    /// Changes the prefix of the branches upkeep may write: it is known only once the
+    /// repository's config (`branchPrefix`) has been read from the clone.
+    pub fn set_branch_prefix(&mut self, prefix: &str) {
+        self.prefix = prefix.to_owned();
+    }
+
     /// The work directory.
     pub fn path(&self) -> &Path {
         &self.dir

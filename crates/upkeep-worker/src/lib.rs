@@ -3,10 +3,13 @@
 //! ([`apply`]); publishing joins as it is built.
 
 pub mod apply;
+pub mod branch_commit;
 pub mod config;
 pub mod files;
 pub mod lookup;
 pub mod plan;
+pub mod platform_run;
+pub mod publish;
 pub mod run;
 
 use std::path::Path;

@@ -46,21 +46,19 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use thiserror::Error;
 use upkeep_config::global::DryRun;
-use upkeep_config::{
-    DependencyContext, Diagnostic, LoadOptions, LoadedConfig, NoVersioning, RebaseWhen,
-    RepositoryConfig, Settings,
-};
+use upkeep_config::{Diagnostic, LoadOptions, LoadedConfig, RepositoryConfig, Settings};
 use upkeep_datasource::{LookupContext, read_registry_config};
 pub use upkeep_git::GitAuthor;
-use upkeep_git::{
-    BranchDecision, CommitMessage, CommitOutcome, Git, GitError, Lease, LocalRepo, RebasePolicy,
-    decide,
-};
+use upkeep_git::{BranchDecision, CommitOutcome, Git, GitError, Lease, LocalRepo, decide};
 use upkeep_http::HttpClient;
 use upkeep_manager::ExtractReport;
 use upkeep_types::{Branch, BranchState, LookedUpDependency};
 
 use crate::apply::{ApplyResult, ArtifactError, Tools, UpdateFailure, apply_branch};
+use crate::branch_commit::{
+    commit_message, fingerprint, is_built_for, rebase_policy, repository_settings,
+    semantic_commits_detected, with_fingerprint,
+};
 use crate::config::{apply_update_rules, load_repository_config, lookup_settings_for};
 use crate::lookup::{
     Datasources, LookedUpPackageFile, LookupOptions, LookupProgress, LookupReport, SettingsFor,
@@ -72,9 +70,6 @@ use crate::plan::{
 
 /// The identity of upkeep's commits when `gitAuthor` is not configured.
 pub const DEFAULT_GIT_AUTHOR: &str = "upkeep <upkeep@localhost>";
-
-/// How many base commits `semanticCommits: auto` looks at (Renovate's number).
-const SEMANTIC_COMMITS_SAMPLE: &str = "20";
 
 /// What stops a local run (everything else is recorded in the report).
 #[derive(Debug, Error)]
@@ -467,7 +462,7 @@ pub fn run_local(
 }
 
 /// Extraction results in the lookup report's shape, without lookups.
-fn unlooked(extract: ExtractReport) -> LookupReport {
+pub(crate) fn unlooked(extract: ExtractReport) -> LookupReport {
     LookupReport {
         package_files: extract
             .package_files
@@ -541,14 +536,6 @@ fn scratch_dir(options: &LocalRunOptions) -> Result<tempfile::TempDir, RunError>
     .map_err(RunError::Scratch)
 }
 
-/// The repository-level settings (`branchPrefix`): the config resolved for no
-/// dependency in particular.
-fn repository_settings(config: &RepositoryConfig) -> Settings {
-    config
-        .resolve(&DependencyContext::default(), &NoVersioning)
-        .settings
-}
-
 /// Per-dependency lookup settings from the repository's config.
 pub fn settings_for(config: Arc<RepositoryConfig>) -> Arc<SettingsFor> {
     Arc::new(
@@ -582,36 +569,6 @@ pub fn without_pull_request_limits(settings: &mut Settings) {
     );
     settings.pr_hourly_limit = 0;
     settings.pr_concurrent_limit = 0;
-}
-
-/// Whether most of the base's recent commit subjects are Conventional Commits.
-fn semantic_commits_detected(git: &Git, path: &Path, base: &str) -> bool {
-    let Ok(output) = git.output(
-        path,
-        ["log", "-n", SEMANTIC_COMMITS_SAMPLE, "--format=%s", base],
-    ) else {
-        return false;
-    };
-    let text = String::from_utf8_lossy(&output.stdout);
-    let subjects: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let conventional = subjects.iter().filter(|s| is_conventional(s)).count();
-    !subjects.is_empty() && conventional * 2 > subjects.len()
-}
-
-/// `type(scope)!: subject`.
-fn is_conventional(subject: &str) -> bool {
-    let Some((head, rest)) = subject.split_once(':') else {
-        return false;
-    };
-    if !rest.starts_with(' ') {
-        return false;
-    }
-    let head = head.strip_suffix('!').unwrap_or(head);
-    let (kind, scope) = match head.split_once('(') {
-        Some((kind, scope)) => (kind, scope.strip_suffix(')')),
-        None => (head, Some("")),
-    };
-    !kind.is_empty() && kind.chars().all(|c| c.is_ascii_lowercase()) && scope.is_some()
 }
 
 /// Builds and writes one ready branch.
@@ -701,7 +658,7 @@ impl BranchWriter<'_> {
         let decision = decide(
             existing.as_ref(),
             matches,
-            self.rebase_policy(&report.branch),
+            rebase_policy(self.config, &report.branch),
         );
         let dry = self.options.dry_run.is_some();
         let (action, lease) = match decision {
@@ -753,121 +710,11 @@ impl BranchWriter<'_> {
     /// only parent is the base and its fingerprint trailer matches the plan.
     fn is_current(&self, head: &str, branch: &Branch) -> Result<bool, GitError> {
         let (parents, message) = self.repo.commit_info(head)?;
-        let trailer = format!("{FINGERPRINT_TRAILER}: {}", fingerprint(branch));
-        Ok(parents == [self.base_commit] && message.lines().any(|line| line.trim() == trailer))
-    }
-
-    /// `rebaseWhen` of the branch's first update, as the git layer's policy.
-    fn rebase_policy(&self, branch: &Branch) -> RebasePolicy {
-        let automerge = branch.automerge.is_some();
-        let rebase_when = branch
-            .upgrades
-            .first()
-            .map(|update| {
-                let looked_up = LookedUpDependency {
-                    dependency: update.dependency.clone(),
-                    current_version: update.current_version.clone(),
-                    source_url: update.source_url.clone(),
-                    ..LookedUpDependency::default()
-                };
-                resolve_candidate(
-                    self.config,
-                    &update.manager,
-                    &update.package_file,
-                    &looked_up,
-                    &update.update,
-                )
-                .settings
-                .rebase_when
-            })
-            .unwrap_or(RebaseWhen::Auto);
-        match rebase_when {
-            RebaseWhen::Never => RebasePolicy::Never,
-            RebaseWhen::Conflicted => RebasePolicy::Conflicted,
-            RebaseWhen::BehindBaseBranch => RebasePolicy::BehindBase,
-            RebaseWhen::Auto | RebaseWhen::Automerging if automerge => RebasePolicy::BehindBase,
-            RebaseWhen::Auto | RebaseWhen::Automerging => RebasePolicy::Conflicted,
-        }
-    }
-}
-
-/// The commit trailer recording what a branch was built from.
-const FINGERPRINT_TRAILER: &str = "Upkeep-Fingerprint";
-
-/// A short hash of what determines a branch's content: its commit message and every
-/// planned change. Same base + same fingerprint = same branch, without rebuilding it.
-fn fingerprint(branch: &Branch) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    hasher.update(branch.commit_message.as_bytes());
-    for update in &branch.upgrades {
-        let fields = [
-            update.manager.as_str(),
-            update.package_file.as_str(),
-            update.dependency.dep_name.as_str(),
-            update.dependency.current_value.as_deref().unwrap_or(""),
-            update.dependency.current_digest.as_deref().unwrap_or(""),
-            update.update.new_value.as_deref().unwrap_or(""),
-            update.update.new_version.as_deref().unwrap_or(""),
-            update.update.new_digest.as_deref().unwrap_or(""),
-        ];
-        for field in fields {
-            hasher.update(field.as_bytes());
-            hasher.update([0]);
-        }
-    }
-    let digest = hasher.finalize();
-    digest[..8]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-fn with_fingerprint(body: &str, fingerprint: &str) -> String {
-    let trailer = format!("{FINGERPRINT_TRAILER}: {fingerprint}");
-    if body.is_empty() {
-        trailer
-    } else {
-        format!("{body}\n\n{trailer}")
-    }
-}
-
-/// The planned message: subject line, then the body after a blank line.
-fn commit_message(text: &str) -> CommitMessage {
-    let (subject, body) = match text.split_once('\n') {
-        Some((subject, body)) => (subject, body.trim()),
-        None => (text, ""),
-    };
-    let message = CommitMessage::new(subject.trim());
-    if body.is_empty() {
-        message
-    } else {
-        message.with_body(body)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn conventional_subjects() {
-        assert!(is_conventional("feat: add x"));
-        assert!(is_conventional("fix(parser)!: y"));
-        assert!(!is_conventional("Fix the parser"));
-        assert!(!is_conventional("Merge branch 'a': b"));
-        assert!(!is_conventional("feat:x"));
-    }
-
-    #[test]
-    fn messages_split_subject_and_body() {
-        assert_eq!(
-            commit_message("Update a\n\nbody").text(),
-            "Update a\n\nbody\n"
-        );
-        assert_eq!(
-            commit_message("Update a").text(),
-            CommitMessage::new("Update a").text()
-        );
+        Ok(is_built_for(
+            &parents,
+            &message,
+            self.base_commit,
+            &fingerprint(branch),
+        ))
     }
 }

@@ -117,6 +117,8 @@ pub enum Children {
     HostRule,
     /// A custom (regex) manager.
     CustomManager,
+    /// A whole repository configuration (`onboardingConfig`).
+    RepositoryConfig,
 }
 
 /// One option.
@@ -230,7 +232,10 @@ pub fn children_table(children: Children) -> &'static [OptionDef] {
     match children {
         Children::HostRule => HOST_RULE_OPTIONS,
         Children::CustomManager => CUSTOM_MANAGER_OPTIONS,
-        Children::None | Children::Settings | Children::PackageRule => OPTIONS,
+        Children::None
+        | Children::Settings
+        | Children::PackageRule
+        | Children::RepositoryConfig => OPTIONS,
     }
 }
 
@@ -241,7 +246,10 @@ pub fn allowed_in(option: &OptionDef, children: Children) -> bool {
         Children::PackageRule => {
             option.places.contains(Places::RULE) || option.places.contains(Places::MATCHER)
         }
-        Children::HostRule | Children::CustomManager | Children::None => true,
+        Children::HostRule
+        | Children::CustomManager
+        | Children::RepositoryConfig
+        | Children::None => true,
     }
 }
 

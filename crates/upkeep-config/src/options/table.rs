@@ -1,7 +1,7 @@
 //! The rows of the options table. Defaults and merge behaviour follow Renovate's
 //! documented configuration options.
 
-use super::Children::{CustomManager, HostRule, PackageRule, Settings};
+use super::Children::{CustomManager, HostRule, PackageRule, RepositoryConfig, Settings};
 use super::OptionType::{
     Boolean, Integer, Object, ObjectList, String, StringList, StringOrInteger,
 };
@@ -294,6 +294,14 @@ pub static OPTIONS: &[O] = &[
         "Use the platform's native auto-merge",
     ),
     O::new(
+        "automergeStrategy",
+        String,
+        ALL,
+        "\"auto\"",
+        "How a PR is merged: the platform's default (`auto`), a merge commit, rebase or squash",
+    )
+    .allowed(&["auto", "fast-forward", "merge-commit", "rebase", "squash"]),
+    O::new(
         "ignoreTests",
         Boolean,
         ALL,
@@ -331,6 +339,28 @@ pub static OPTIONS: &[O] = &[
         ALL,
         "[]",
         "Users to assign the PR to",
+    ),
+    O::new(
+        "draftPR",
+        Boolean,
+        ALL,
+        "false",
+        "Open PRs as drafts",
+    ),
+    O::new(
+        "prCreation",
+        String,
+        ALL,
+        "\"immediate\"",
+        "When a branch gets its PR: at once, once checks are not pending, once they pass, or once approved on the dashboard",
+    )
+    .allowed(&["immediate", "not-pending", "status-success", "approval"]),
+    O::new(
+        "prNotPendingHours",
+        Integer,
+        ALL,
+        "25",
+        "With `prCreation: not-pending`, open the PR anyway this many hours after the branch's commit",
     ),
     O::new(
         "prPriority",
@@ -636,6 +666,30 @@ pub static OPTIONS: &[O] = &[
         "Title of the dashboard issue",
     ),
     O::new(
+        "dependencyDashboardHeader",
+        String,
+        GR,
+        "null",
+        "Text at the top of the dashboard issue",
+    )
+    .nullable(),
+    O::new(
+        "dependencyDashboardFooter",
+        String,
+        GR,
+        "null",
+        "Text at the bottom of the dashboard issue",
+    )
+    .nullable(),
+    O::new(
+        "platformCommit",
+        String,
+        GR,
+        "\"auto\"",
+        "Commit through the platform's API (verified for GitHub Apps): `auto` does when running as an App",
+    )
+    .allowed(&["auto", "enabled", "disabled"]),
+    O::new(
         "dependencyDashboardApproval",
         Boolean,
         ALL,
@@ -801,6 +855,46 @@ pub static OPTIONS: &[O] = &[
         G,
         "true",
         "Open an onboarding PR in repositories without config",
+    ),
+    O::new(
+        "onboardingBranch",
+        String,
+        G,
+        "\"upkeep/configure\"",
+        "Branch of the onboarding PR",
+    ),
+    O::new(
+        "onboardingConfig",
+        Object,
+        G,
+        "{\"extends\":[\"config:recommended\"]}",
+        "The config the onboarding PR proposes",
+    )
+    .children(RepositoryConfig),
+    O::new(
+        "onboardingConfigFileName",
+        String,
+        G,
+        "\"renovate.json\"",
+        "File the onboarding PR adds",
+    )
+    .allowed(&[
+        "renovate.json",
+        "renovate.json5",
+        ".github/renovate.json",
+        ".github/renovate.json5",
+        ".gitlab/renovate.json",
+        ".gitlab/renovate.json5",
+        ".renovaterc",
+        ".renovaterc.json",
+        ".renovaterc.json5",
+    ]),
+    O::new(
+        "onboardingPrTitle",
+        String,
+        G,
+        "\"Configure upkeep\"",
+        "Title of the onboarding PR",
     ),
     O::new(
         "requireConfig",

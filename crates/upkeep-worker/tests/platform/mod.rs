@@ -1,0 +1,3 @@
+//! Test doubles for the platform tests.
+
+pub mod memory;
