@@ -42,41 +42,26 @@ impl Shutdown {
         self.token.cancelled().await;
     }
 
-    /// Triggers this signal on SIGTERM or ctrl-c, from a background task. Must be called
-    /// inside a tokio runtime.
-    pub fn trigger_on_signals(&self) {
+    /// Triggers this signal on SIGTERM or ctrl-c. The handlers are installed before this
+    /// returns (a signal right after is not missed); a background task waits for them.
+    /// Must be called inside a tokio runtime.
+    pub fn trigger_on_signals(&self) -> std::io::Result<()> {
+        #[cfg(unix)]
+        let mut sigterm =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let shutdown = self.clone();
         tokio::spawn(async move {
-            termination_signal().await;
-            tracing::info!("termination signal received: starting no new work");
+            #[cfg(unix)]
+            let sigterm = sigterm.recv();
+            #[cfg(not(unix))]
+            let sigterm = std::future::pending::<Option<()>>();
+            tokio::select! {
+                _ = sigterm => tracing::info!("SIGTERM received: starting no new work"),
+                _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: starting no new work"),
+            }
             shutdown.trigger();
         });
-    }
-}
-
-/// Resolves on SIGTERM or ctrl-c (SIGINT). If a handler cannot be installed, only the
-/// other one is awaited.
-pub async fn termination_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let sigterm = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let sigterm = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = sigterm => {}
+        Ok(())
     }
 }
 
