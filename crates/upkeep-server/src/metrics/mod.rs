@@ -35,6 +35,8 @@ pub use pushgateway::{Pushgateway, TEXT_FORMAT};
 
 use std::sync::{Mutex, MutexGuard};
 
+use crate::fleet::FleetCounts;
+
 /// Upper bounds of the duration histogram, in seconds: a fast stage to a slow clone.
 pub const DURATION_BUCKETS: [f64; 14] = [
     0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0,
@@ -322,6 +324,23 @@ impl Metrics {
         self.lock().repositories.add(&[result.as_str()], 1.0);
     }
 
+    /// A fleet run's repositories: succeeded and partial ones count as processed,
+    /// failed and abandoned ones as failed, skipped ones as skipped; those never started
+    /// (shutdown) are not counted.
+    pub fn count_fleet(&self, counts: &FleetCounts) {
+        let mut families = self.lock();
+        let processed = (counts.succeeded + counts.partial) as f64;
+        families
+            .repositories
+            .add(&[RepositoryResult::Processed.as_str()], processed);
+        families
+            .repositories
+            .add(&[RepositoryResult::Failed.as_str()], counts.failed as f64);
+        families
+            .repositories
+            .add(&[RepositoryResult::Skipped.as_str()], counts.skipped as f64);
+    }
+
     /// Dependencies per manager found in `repository` at its last run (replaces the
     /// repository's previous series).
     pub fn set_dependencies<K: AsRef<str>>(
@@ -482,6 +501,23 @@ mod tests {
         }
         metrics.observe_run(RunResult::Partial, &[(Stage::Lookup, 1.5)]);
         assert_eq!(metrics.value("upkeep_runs_total", &["partial"]), Some(1.0));
+    }
+
+    #[test]
+    fn a_fleet_summary_counts_repositories_by_result() {
+        let metrics = Metrics::new();
+        metrics.count_fleet(&FleetCounts {
+            succeeded: 5,
+            partial: 2,
+            failed: 1,
+            skipped: 3,
+            not_done: 4,
+        });
+        let value = |result| metrics.value("upkeep_repositories_total", &[result]);
+        assert_eq!(
+            (value("processed"), value("failed"), value("skipped")),
+            (Some(7.0), Some(1.0), Some(3.0))
+        );
     }
 
     #[test]

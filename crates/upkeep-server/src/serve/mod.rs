@@ -276,19 +276,40 @@ pub async fn serve(listener: TcpListener, service: Arc<Service>) -> Result<Serve
     service.ready.store(true, Ordering::SeqCst);
     tracing::info!(%address, "serving webhooks");
     let http_shutdown = shutdown.clone();
-    let http = axum::serve(listener, router(Arc::clone(&service)))
-        .with_graceful_shutdown(async move { http_shutdown.triggered().await });
-    let served = http.await;
+    let router = router(Arc::clone(&service));
+    let mut http = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { http_shutdown.triggered().await })
+            .await
+    });
+    let served = tokio::select! {
+        served = &mut http => served,
+        () = shutdown.triggered() => {
+            // Open connections get the grace period to finish, like the runs.
+            match tokio::time::timeout(grace_period, &mut http).await {
+                Ok(served) => served,
+                Err(_) => {
+                    http.abort();
+                    Ok(Ok(()))
+                }
+            }
+        }
+    };
     service.ready.store(false, Ordering::SeqCst);
-    served.map_err(|source| Error::Serve {
-        address: address.clone(),
-        source,
-    })?;
+    // However the server ended, the dispatcher stops too.
+    shutdown.trigger();
     let summary = match tokio::time::timeout(grace_period * 2, dispatcher).await {
         Ok(Ok(summary)) => summary,
         _ => ServeSummary::default(),
     };
-    Ok(summary)
+    match served {
+        Ok(Ok(())) => Ok(summary),
+        Ok(Err(source)) => Err(Error::Serve { address, source }),
+        Err(join_error) => Err(Error::Serve {
+            address,
+            source: std::io::Error::other(join_error.to_string()),
+        }),
+    }
 }
 
 /// Takes jobs from the queue and runs at most `concurrency` of them at once.

@@ -90,3 +90,21 @@ async fn sigterm_triggers_the_shutdown() {
     shutdown.triggered().await;
     assert!(shutdown.is_triggered());
 }
+
+#[tokio::test]
+async fn a_connection_that_never_finishes_its_request_does_not_hold_the_shutdown() {
+    use tokio::io::AsyncWriteExt as _;
+    let mut options = options();
+    options.grace_period = Duration::from_millis(100);
+    let server = TestServer::start(RecordingWork::new(Behaviour::Immediate), options).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"POST /webhooks/github HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        .await
+        .unwrap();
+    // Make sure the server is serving that connection before the shutdown.
+    assert_eq!(server.get("/healthz").await.0, 200);
+    let summary = server.stop().await;
+    assert_eq!(summary, upkeep_server::serve::ServeSummary::default());
+    drop(slow);
+}
