@@ -322,3 +322,42 @@ fn jobs(installation: u64, repositories: Vec<Repository>, reason: Reason) -> Vec
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_push_without_an_installation_is_ignored() {
+        let payload = br#"{"ref":"refs/heads/main","after":"abc","repository":{"full_name":"acme/api","default_branch":"main"}}"#;
+        assert_eq!(
+            route("push", payload).unwrap(),
+            Routing::Ignore("the payload names no App installation".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_payload_missing_what_its_event_needs_names_the_field() {
+        let error = route("pull_request", br#"{"action":"closed","number":3}"#).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("`pull_request` payload"), "{message}");
+        assert!(message.contains("repository"), "{message}");
+    }
+
+    #[test]
+    fn suspending_drops_and_unknown_actions_are_ignored() {
+        let suspend = br#"{"action":"suspend","installation":{"id":9}}"#;
+        assert_eq!(
+            route("installation", suspend).unwrap(),
+            Routing::Drop {
+                installation: 9,
+                repositories: None
+            }
+        );
+        let other = br#"{"action":"renamed","installation":{"id":9}}"#;
+        assert!(matches!(
+            route("installation", other).unwrap(),
+            Routing::Ignore(_)
+        ));
+    }
+}
