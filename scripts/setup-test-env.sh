@@ -7,6 +7,7 @@
 #     basic auth and token auth (certificates made by the tests)
 #   - verdaccio (tools/verdaccio, pinned by its package-lock.json): the npm registry
 #   - zip, xxd: independent hash computations in the .terraform.lock.hcl tests
+#   - prometheus-pushgateway: the metrics push of `upkeep run` (upkeep-server tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # the Terraform lock file tests compute expected hashes independently with these
 command -v zip >/dev/null 2>&1 || need_apt+=(zip)
 command -v xxd >/dev/null 2>&1 || need_apt+=(xxd)
+command -v prometheus-pushgateway >/dev/null 2>&1 || need_apt+=(prometheus-pushgateway)
 
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]} with apt-get"

@@ -45,6 +45,10 @@ enum Command {
     /// Run the pipeline on a checkout and create or update upkeep's branches in it
     /// (`--platform local`); `--dry-run` stops earlier.
     Run(commands::run::RunArgs),
+    /// Serve GitHub App webhooks, a cron schedule of full passes, /healthz, /readyz and
+    /// /metrics. For now runs are only logged: wired to the GitHub platform in a later
+    /// change.
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Lookup(args) => commands::lookup::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

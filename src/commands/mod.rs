@@ -6,4 +6,5 @@ pub mod explain;
 pub mod extract;
 pub mod lookup;
 pub mod run;
+pub mod serve;
 pub mod validate_config;
