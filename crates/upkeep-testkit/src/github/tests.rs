@@ -1074,3 +1074,20 @@ fn probe_hundred_repositories() {
     }
     eprintln!("100 pull lists: {:?}", t.elapsed());
 }
+
+#[test]
+fn a_user_token_sees_its_user_and_every_repository_and_an_installation_token_does_not() {
+    let (gh, _, installation_token) = setup();
+    gh.create_repo("other/lib", &[]);
+    let token = gh.user_token("renovate-user");
+    let me = gh.request(Some(&token), "GET", "/user", None);
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.body["login"], "renovate-user");
+    let repos = gh.request(Some(&token), "GET", "/user/repos?per_page=1", None);
+    assert_eq!(repos.status, 200, "{}", repos.body);
+    assert_eq!(repos.body[0]["full_name"], "acme/app");
+    assert!(repos.header("link").unwrap().contains("rel=\"next\""));
+    let refused = gh.request(Some(&installation_token), "GET", "/user/repos", None);
+    assert_eq!(refused.status, 403);
+    gh.assert_no_violations();
+}
