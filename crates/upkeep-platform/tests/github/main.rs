@@ -2,7 +2,11 @@
 //! real requests on loopback, every one checked against GitHub's REST description.
 
 mod auth;
+mod counts;
+mod git_data;
+mod issues;
 mod pulls;
+mod rate_limits;
 mod repos;
 
 use std::time::Duration;

@@ -1091,3 +1091,29 @@ fn a_user_token_sees_its_user_and_every_repository_and_an_installation_token_doe
     assert_eq!(refused.status, 403);
     gh.assert_no_violations();
 }
+
+#[test]
+fn a_failure_after_handling_carries_the_request_out_then_answers_502() {
+    let (gh, _, token) = setup();
+    gh.fail_after_handling(Some("POST"), "/repos/acme/app/issues", Some(1));
+    let first = gh.request(
+        Some(&token),
+        "POST",
+        "/repos/acme/app/issues",
+        Some(json!({"title": "Dependency Dashboard"})),
+    );
+    assert_eq!(first.status, 502);
+    assert_eq!(
+        gh.issues("acme/app").len(),
+        1,
+        "the issue exists all the same"
+    );
+    let second = gh.request(
+        Some(&token),
+        "POST",
+        "/repos/acme/app/issues",
+        Some(json!({"title": "Dependency Dashboard"})),
+    );
+    assert_eq!(second.status, 201);
+    gh.assert_no_violations();
+}
