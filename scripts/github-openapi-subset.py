@@ -34,6 +34,8 @@ OPERATIONS = [
     ("post", "/app/installations/{installation_id}/access_tokens"),
     ("get", "/installation/repositories"),
     ("get", "/rate_limit"),
+    ("get", "/user"),
+    ("get", "/user/repos"),
     ("get", "/repos/{owner}/{repo}"),
     ("get", "/repos/{owner}/{repo}/git/ref/{ref}"),
     ("get", "/repos/{owner}/{repo}/git/matching-refs/{ref}"),

@@ -5,10 +5,14 @@
 //! (`github/`) implements it for github.com and GitHub Enterprise Server, authenticated
 //! as a GitHub App installation or with a personal access token.
 
+mod autodiscover;
 mod error;
+pub mod github;
 mod platform;
 mod types;
 
+pub use autodiscover::{AutodiscoverFilter, autodiscover_filter};
 pub use error::PlatformError;
+pub use github::{GitHub, GitHubAuth, GitHubConfig};
 pub use platform::Platform;
 pub use types::*;

@@ -29,6 +29,8 @@ pub(crate) fn dispatch(st: &mut State, op: &str, ctx: &Ctx) -> Reply {
         "apps/create-installation-access-token" => create_token(st, ctx),
         "apps/list-repos-accessible-to-installation" => installation_repos(st, ctx),
         "rate-limit/get" => rate_limit(st, ctx),
+        "users/get-authenticated" => authenticated_user(st, ctx),
+        "repos/list-for-authenticated-user" => user_repos(st, ctx),
         "repos/get" => Reply::json(200, st.render_repo(repo(st, ctx))),
         "git/get-ref" => get_ref(st, ctx),
         "git/list-matching-refs" => matching_refs(st, ctx),
@@ -320,6 +322,43 @@ fn installation_repos(st: &mut State, ctx: &Ctx) -> Reply {
         Some(l) => reply.header("link", l),
         None => reply,
     }
+}
+
+/// `GET /user`: the token's user (`public-user`); not for installation tokens.
+fn authenticated_user(st: &mut State, ctx: &Ctx) -> Reply {
+    let Principal::User(login) = &ctx.who else {
+        return Reply::error(403, "Resource not accessible by integration");
+    };
+    let mut v = st.render_user(login);
+    let at = timestamp(st.started);
+    for (key, value) in [
+        ("name", json!(login)),
+        ("company", Value::Null),
+        ("blog", json!("")),
+        ("location", Value::Null),
+        ("email", Value::Null),
+        ("hireable", Value::Null),
+        ("bio", Value::Null),
+        ("public_repos", json!(0)),
+        ("public_gists", json!(0)),
+        ("followers", json!(0)),
+        ("following", json!(0)),
+        ("created_at", json!(at)),
+        ("updated_at", json!(at)),
+        ("user_view_type", json!("public")),
+    ] {
+        v[key] = value;
+    }
+    Reply::json(200, v)
+}
+
+/// `GET /user/repos`: a human sees every repository of the fake.
+fn user_repos(st: &mut State, ctx: &Ctx) -> Reply {
+    if !matches!(ctx.who, Principal::User(_)) {
+        return Reply::error(403, "Resource not accessible by integration");
+    }
+    let items: Vec<Value> = st.repos.values().map(|r| st.render_repo(r)).collect();
+    paginate(st, ctx, items)
 }
 
 fn rate_limit(st: &mut State, ctx: &Ctx) -> Reply {

@@ -176,6 +176,9 @@ pub(crate) struct Failure {
     method: Option<String>,
     path_prefix: String,
     remaining: Option<u32>,
+    /// The request is carried out first, then answered 502 (a failure the client
+    /// cannot tell from one where nothing happened).
+    pub(crate) after: bool,
 }
 
 impl Failure {
@@ -609,6 +612,19 @@ impl FakeGitHub {
             method: method.map(str::to_uppercase),
             path_prefix: path_prefix.to_string(),
             remaining: times,
+            after: false,
+        });
+    }
+
+    /// Like [`FakeGitHub::fail`], but the request is carried out before the fake
+    /// answers 502 — GitHub's ambiguous failure, where a retried write would happen
+    /// twice.
+    pub fn fail_after_handling(&self, method: Option<&str>, path_prefix: &str, times: Option<u32>) {
+        self.state().failures.push(Failure {
+            method: method.map(str::to_uppercase),
+            path_prefix: path_prefix.to_string(),
+            remaining: times,
+            after: true,
         });
     }
 
@@ -627,6 +643,26 @@ impl FakeGitHub {
                 limit,
                 used: limit.saturating_sub(remaining),
                 reset: now() + 3600,
+            },
+        );
+    }
+
+    /// Sets an installation's primary rate-limit budget with its reset `reset_in`
+    /// from now.
+    pub fn set_rate_limit_resetting(
+        &self,
+        installation: u64,
+        limit: u64,
+        remaining: u64,
+        reset_in: Duration,
+    ) {
+        let mut st = self.state();
+        st.budgets.insert(
+            format!("installation:{installation}"),
+            state::Budget {
+                limit,
+                used: limit.saturating_sub(remaining),
+                reset: now() + reset_in.as_secs(),
             },
         );
     }

@@ -276,16 +276,21 @@ fn run(
     };
     record.operation = operation.clone();
 
-    // Injected 500s.
+    // Injected 500s (or 502s after the fact).
+    let mut fail_after = false;
     if let Some(i) = st.failures.iter().position(|f| f.matches(method, path)) {
         let f = &mut st.failures[i];
+        let after = f.after;
         if let Some(n) = f.remaining.as_mut() {
             *n -= 1;
             if *n == 0 {
                 st.failures.remove(i);
             }
         }
-        return (Reply::error(500, "Server Error (injected)"), None);
+        if !after {
+            return (Reply::error(500, "Server Error (injected)"), None);
+        }
+        fail_after = true;
     }
 
     // Authentication.
@@ -423,6 +428,9 @@ fn run(
         path,
     };
     let reply = handlers::dispatch(st, &operation, &ctx);
+    if fail_after {
+        return (Reply::error(502, "Bad Gateway (injected)"), budget_key);
+    }
     if reply.raw.is_none() {
         let problems = spec().check_response(m.op, reply.status, reply.body.as_ref());
         if !problems.is_empty() {

@@ -579,7 +579,15 @@ impl State {
             "title": issue.title,
             "user": self.render_user(&issue.user),
             "body": issue.body,
-            "labels": issue.labels.iter().map(|l| self.render_label(repo, l)).collect::<Vec<_>>(),
+            // `pull-request-simple` (lists, review requests) declares a label's
+            // description a non-null string; an empty one fits both pull schemas.
+            "labels": issue.labels.iter().map(|l| {
+                let mut label = self.render_label(repo, l);
+                if label["description"].is_null() {
+                    label["description"] = json!("");
+                }
+                label
+            }).collect::<Vec<_>>(),
             "milestone": null,
             "active_lock_reason": null,
             "created_at": timestamp(issue.created_at),

@@ -1074,3 +1074,46 @@ fn probe_hundred_repositories() {
     }
     eprintln!("100 pull lists: {:?}", t.elapsed());
 }
+
+#[test]
+fn a_user_token_sees_its_user_and_every_repository_and_an_installation_token_does_not() {
+    let (gh, _, installation_token) = setup();
+    gh.create_repo("other/lib", &[]);
+    let token = gh.user_token("renovate-user");
+    let me = gh.request(Some(&token), "GET", "/user", None);
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.body["login"], "renovate-user");
+    let repos = gh.request(Some(&token), "GET", "/user/repos?per_page=1", None);
+    assert_eq!(repos.status, 200, "{}", repos.body);
+    assert_eq!(repos.body[0]["full_name"], "acme/app");
+    assert!(repos.header("link").unwrap().contains("rel=\"next\""));
+    let refused = gh.request(Some(&installation_token), "GET", "/user/repos", None);
+    assert_eq!(refused.status, 403);
+    gh.assert_no_violations();
+}
+
+#[test]
+fn a_failure_after_handling_carries_the_request_out_then_answers_502() {
+    let (gh, _, token) = setup();
+    gh.fail_after_handling(Some("POST"), "/repos/acme/app/issues", Some(1));
+    let first = gh.request(
+        Some(&token),
+        "POST",
+        "/repos/acme/app/issues",
+        Some(json!({"title": "Dependency Dashboard"})),
+    );
+    assert_eq!(first.status, 502);
+    assert_eq!(
+        gh.issues("acme/app").len(),
+        1,
+        "the issue exists all the same"
+    );
+    let second = gh.request(
+        Some(&token),
+        "POST",
+        "/repos/acme/app/issues",
+        Some(json!({"title": "Dependency Dashboard"})),
+    );
+    assert_eq!(second.status, 201);
+    gh.assert_no_violations();
+}
