@@ -26,6 +26,12 @@ pub const EXIT_VULNERABLE: u8 = 4;
     about = "Keeps dependencies current and secure"
 )]
 struct Cli {
+    /// How log lines on stderr look: `pretty` for people, `json` (one object per line)
+    /// for a log pipeline. The level comes from `UPKEEP_LOG_LEVEL`, else `RUST_LOG`
+    /// (default: `warn` for pretty, `info` for json).
+    #[arg(long, global = true, env = "UPKEEP_LOG_FORMAT", value_name = "json|pretty",
+          default_value = "pretty", value_parser = ["json", "pretty"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,6 +55,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = init_logging(&cli.log_format) {
+        eprintln!("error: {error:#}");
+        return ExitCode::from(EXIT_FAILURE);
+    }
     let result = match cli.command {
         Command::Extract(args) => commands::extract::run(&args),
         Command::ValidateConfig(args) => commands::validate_config::run(&args),
@@ -64,4 +74,12 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_FAILURE)
         }
     }
+}
+
+/// Logs to stderr, with the values of secret-looking environment variables masked.
+fn init_logging(format: &str) -> anyhow::Result<upkeep_log::LogHandle> {
+    let format: upkeep_log::LogFormat = format.parse()?;
+    let filter = upkeep_log::filter_from_env(std::env::vars(), format.default_level())?;
+    let redactor = upkeep_log::Redactor::new(upkeep_log::secrets_from_env(std::env::vars()));
+    Ok(upkeep_log::init(format, filter, redactor)?)
 }

@@ -1,7 +1,9 @@
 //! End-to-end tests of the `upkeep` binary.
 
 mod audit;
+mod cache;
 mod config;
 mod extract;
+mod logs;
 mod lookup;
 mod run;
