@@ -51,6 +51,8 @@ enum Command {
     /// Run the pipeline on a checkout and create or update upkeep's branches in it
     /// (`--platform local`); `--dry-run` stops earlier.
     Run(commands::run::RunArgs),
+    /// Exit 0 when a URL answers 2xx (the container health check of `serve`).
+    Healthcheck(commands::healthcheck::HealthcheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Lookup(args) => commands::lookup::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Healthcheck(args) => commands::healthcheck::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -3,6 +3,7 @@
 mod audit;
 mod cache;
 mod config;
+mod deploy;
 mod extract;
 mod logs;
 mod lookup;
