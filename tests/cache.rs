@@ -78,3 +78,32 @@ fn a_dead_redis_costs_one_warning_and_the_lookup_goes_on() {
     assert_eq!(warnings.len(), 1, "{stderr}");
     assert!(warnings[0].contains("HTTP cache failed"), "{stderr}");
 }
+
+#[test]
+fn a_rediss_url_shares_answers_over_tls() {
+    let redis = RedisServer::start_tls();
+    let registry = StaticRegistry::start();
+    let root = checkout(&registry);
+    let lookup = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_upkeep"))
+            .args(["lookup", "--json", "--stats", "--cache", &redis.tls_url()])
+            .arg(root.path())
+            // The test CA, through the system trust store's own override.
+            .env("SSL_CERT_FILE", redis.ca_certificate())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.is_empty(), "{stderr}");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["httpStats"]["total"].clone()
+    };
+    assert_eq!(lookup()["requests"], 1);
+    let warm = lookup();
+    assert_eq!(
+        (warm["requests"].as_u64(), warm["cacheHits"].as_u64()),
+        (Some(0), Some(1)),
+        "{warm:#}"
+    );
+    assert_eq!(redis.key_count(), 1);
+}
