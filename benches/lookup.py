@@ -17,7 +17,7 @@ Each repetition runs `upkeep lookup --json --stats` three times on one cache dir
 3. stale: after ageing every cache entry by an hour (as for an hourly CronJob): the
    expired entries are revalidated, expected to be all 304s.
 
-Reported per run: the median wall time, requests (by the servers' count, checked against
+Reported per run: the median wall time, upkeep's peak RSS, requests (by the servers' count, checked against
 upkeep's own `httpStats`), requests per unique package, the largest number of requests
 for one path, 304s, and the theoretical floor requests / concurrency × latency, where
 concurrency is the least of `--concurrency` and the HTTP client's per-host limit (16)
@@ -302,13 +302,21 @@ def lookup(binary, checkout, cache_dir, concurrency, registries):
     for registry in registries:
         registry.reset()
     start = time.perf_counter()
-    done = subprocess.run([binary, "lookup", "--json", "--stats", "--concurrency",
-                           str(concurrency), "--cache-dir", cache_dir, checkout],
-                          capture_output=True)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"upkeep lookup failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
-    report = json.loads(done.stdout)
+    # Output to files and os.wait4, so that the child's own peak RSS is known.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen([binary, "lookup", "--json", "--stats", "--concurrency",
+                                  str(concurrency), "--cache-dir", cache_dir, checkout],
+                                 stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if child.returncode != 0:
+        sys.exit(f"upkeep lookup failed ({child.returncode}): {stderr.decode()[-2000:]}")
+    report = json.loads(stdout)
+    report["_peak_rss_mib"] = usage.ru_maxrss / 1024
     if report["hostErrors"] or report["lookupErrors"]:
         sys.exit(f"lookup errors: {report['hostErrors'][:3]} {report['lookupErrors'][:3]}")
     per_path, statuses = {}, {}
@@ -432,6 +440,7 @@ def main():
                 "cache_hits": upkeep_total["cacheHits"],
                 "coalesced": upkeep_total["coalesced"],
                 "theoretical_floor_s": round(floor, 3),
+                "upkeep_peak_rss_mib": round(max(r["_peak_rss_mib"] for _, r, _, _ in results), 1),
                 "ratio_to_floor": round(statistics.median(walls) / floor, 2) if floor else None,
             }
         summary["cold"]["ratio_to_baseline"] = round(

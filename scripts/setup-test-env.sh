@@ -6,6 +6,7 @@
 #   - docker-registry (CNCF distribution) + htpasswd + openssl: the OCI registry, with
 #     basic auth and token auth (certificates made by the tests)
 #   - verdaccio (tools/verdaccio, pinned by its package-lock.json): the npm registry
+#   - redis-server: the shared HTTP cache (tests start it with --save "" --appendonly no)
 #   - zip, xxd: independent hash computations in the .terraform.lock.hcl tests
 #   - prometheus-pushgateway: the metrics push of `upkeep run` (upkeep-server tests)
 set -euo pipefail
@@ -16,6 +17,7 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # the Terraform lock file tests compute expected hashes independently with these
 command -v zip >/dev/null 2>&1 || need_apt+=(zip)
 command -v xxd >/dev/null 2>&1 || need_apt+=(xxd)

@@ -26,6 +26,12 @@ pub const EXIT_VULNERABLE: u8 = 4;
     about = "Keeps dependencies current and secure"
 )]
 struct Cli {
+    /// How log lines on stderr look: `pretty` for people, `json` (one object per line)
+    /// for a log pipeline. The level comes from `UPKEEP_LOG_LEVEL`, else `RUST_LOG`
+    /// (default: `warn` for pretty, `info` for json).
+    #[arg(long, global = true, env = "UPKEEP_LOG_FORMAT", value_name = "json|pretty",
+          default_value = "pretty", value_parser = ["json", "pretty"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,10 +55,18 @@ enum Command {
     /// /metrics. For now runs are only logged: wired to the GitHub platform in a later
     /// change.
     Serve(commands::serve::ServeArgs),
+    /// Exit 0 when a URL answers 2xx (the container health check of `serve`).
+    Healthcheck(commands::healthcheck::HealthcheckArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A service's log is its only output: it logs its work at `info` by default.
+    let service = matches!(cli.command, Command::Serve(_));
+    if let Err(error) = init_logging(&cli.log_format, service) {
+        eprintln!("error: {error:#}");
+        return ExitCode::from(EXIT_FAILURE);
+    }
     let result = match cli.command {
         Command::Extract(args) => commands::extract::run(&args),
         Command::ValidateConfig(args) => commands::validate_config::run(&args),
@@ -61,6 +75,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => commands::audit::run(&args),
         Command::Run(args) => commands::run::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Healthcheck(args) => commands::healthcheck::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -69,4 +84,17 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_FAILURE)
         }
     }
+}
+
+/// Logs to stderr, with the values of secret-looking environment variables masked.
+fn init_logging(format: &str, service: bool) -> anyhow::Result<upkeep_log::LogHandle> {
+    let format: upkeep_log::LogFormat = format.parse()?;
+    let default_level = if service {
+        "info"
+    } else {
+        format.default_level()
+    };
+    let filter = upkeep_log::filter_from_env(std::env::vars(), default_level)?;
+    let redactor = upkeep_log::Redactor::new(upkeep_log::secrets_from_env(std::env::vars()));
+    Ok(upkeep_log::init(format, filter, redactor)?)
 }

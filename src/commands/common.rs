@@ -1,19 +1,72 @@
 //! Wiring shared by the commands that talk to registries (`lookup`, `run`): the HTTP
-//! client with a person's timeouts, and the progress bar.
+//! client with a person's timeouts and its cache, and the progress bar.
 
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use upkeep_http::{HostRules, HttpClient, HttpOptions, RetryOptions, rules_from_env};
+use upkeep_http::{CacheTtls, HostRules, HttpClient, HttpOptions, RetryOptions, rules_from_env};
 use upkeep_types::Datasource;
 use upkeep_worker::lookup::LookupProgress;
 
+/// Where registry answers are cached, shared by `lookup` and `run`.
+#[derive(Debug, Clone, Args)]
+pub struct CacheArgs {
+    /// The registry cache: a directory, or a `redis://` / `rediss://` URL shared by
+    /// every worker of a fleet. A cache that fails is turned off with one warning.
+    #[arg(long, env = "UPKEEP_CACHE", value_name = "URL|DIR")]
+    pub cache: Option<String>,
+    /// `cacheTtlOverride`: minutes per cache namespace, as JSON, e.g.
+    /// `{"docker-tags": 120, "npm": 30, "*": 15}`.
+    #[arg(long, env = "UPKEEP_CACHE_TTL_OVERRIDE", value_name = "JSON",
+          value_parser = CacheTtls::from_json_minutes)]
+    pub cache_ttl_override: Option<CacheTtls>,
+}
+
+/// A cache choice: a directory or a Redis URL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CacheChoice {
+    /// `cacheDir`.
+    pub directory: Option<PathBuf>,
+    /// `redisUrl`; wins over the directory.
+    pub redis_url: Option<upkeep_http::Url>,
+    /// `cacheTtlOverride`.
+    pub ttls: CacheTtls,
+}
+
+impl CacheChoice {
+    /// Reads `--cache`: a `redis://`/`rediss://` URL, else a directory.
+    pub fn parse(text: &str) -> anyhow::Result<CacheChoice> {
+        let lowered = text.to_ascii_lowercase();
+        if lowered.starts_with("redis://") || lowered.starts_with("rediss://") {
+            let url = upkeep_http::Url::parse(text).map_err(|error| {
+                anyhow::anyhow!(
+                    "`--cache` is not a valid Redis URL: {error} (`{}`)",
+                    upkeep_http::RedactedUrl::parse(text)
+                        .map_or_else(|_| "…".to_owned(), |url| url.to_string())
+                )
+            })?;
+            return Ok(CacheChoice {
+                redis_url: Some(url),
+                ..CacheChoice::default()
+            });
+        }
+        if lowered.contains("://") {
+            anyhow::bail!("`--cache` takes a directory or a redis:// / rediss:// URL");
+        }
+        Ok(CacheChoice {
+            directory: Some(PathBuf::from(text)),
+            ..CacheChoice::default()
+        })
+    }
+}
+
 /// Short timeouts and few retries: a person is waiting. `timeout` is one request's
 /// limit in seconds (connecting takes at most a third of it).
-pub fn http_options(timeout: u64, cache_dir: Option<PathBuf>) -> HttpOptions {
+pub fn http_options(timeout: u64, cache: CacheChoice) -> HttpOptions {
     let timeout = Duration::from_secs(timeout.max(1));
     HttpOptions {
         connect_timeout: (timeout / 3).min(Duration::from_secs(5)),
@@ -24,7 +77,9 @@ pub fn http_options(timeout: u64, cache_dir: Option<PathBuf>) -> HttpOptions {
             max_retry_after: Duration::from_secs(15),
             ..RetryOptions::default()
         },
-        cache_dir,
+        cache_dir: cache.directory,
+        redis_url: cache.redis_url,
+        cache_ttls: cache.ttls,
         ..HttpOptions::default()
     }
 }
@@ -88,4 +143,22 @@ pub fn vulnerability_lookup(
     Ok(Some(Arc::new(upkeep_worker::lookup::AdvisoryLookup::new(
         index,
     ))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_urls_are_redis_and_anything_else_a_directory() {
+        let redis = CacheChoice::parse("rediss://:pw@cache.internal:6380/2").unwrap();
+        assert_eq!(redis.redis_url.unwrap().port(), Some(6380));
+        assert_eq!(redis.directory, None);
+        let directory = CacheChoice::parse("/var/cache/upkeep").unwrap();
+        assert_eq!(
+            directory.directory,
+            Some(PathBuf::from("/var/cache/upkeep"))
+        );
+        assert!(CacheChoice::parse("memcached://cache:11211").is_err());
+    }
 }

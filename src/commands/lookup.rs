@@ -80,8 +80,11 @@ pub struct LookupArgs {
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     timeout: u64,
     /// Directory for the HTTP cache (revalidated with ETag/Last-Modified); none by default.
+    /// (`--cache` wins when both are given.)
     #[arg(long, env = "UPKEEP_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    cache: common::CacheArgs,
     /// Report the HTTP counters per registry host (requests, cache hits, revalidations,
     /// coalesced calls, errors): as `httpStats` in the JSON report, else on stderr.
     #[arg(long)]
@@ -153,8 +156,16 @@ impl LookupArgs {
         })
     }
 
-    fn http_options(&self) -> HttpOptions {
-        common::http_options(self.timeout, self.cache_dir.clone())
+    fn http_options(&self) -> anyhow::Result<HttpOptions> {
+        let mut cache = match &self.cache.cache {
+            Some(text) => common::CacheChoice::parse(text)?,
+            None => common::CacheChoice {
+                directory: self.cache_dir.clone(),
+                ..common::CacheChoice::default()
+            },
+        };
+        cache.ttls = self.cache.cache_ttl_override.clone().unwrap_or_default();
+        Ok(common::http_options(self.timeout, cache))
     }
 }
 
@@ -208,6 +219,8 @@ impl From<StatsSnapshot> for HttpStats {
 /// Runs the command; exits with [`EXIT_PARTIAL`] when files or lookups failed or the
 /// repository config has errors.
 pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
+    let span = upkeep_log::repository_span(&args.path.display().to_string(), None);
+    let _entered = span.enter();
     let overrides = args.overrides()?;
     let loaded = if args.no_config {
         None
@@ -234,7 +247,7 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
     });
     let extract = upkeep_worker::extract_repository(&args.path)
         .with_context(|| format!("cannot look up `{}`", args.path.display()))?;
-    let http = common::http_client(args.http_options())?;
+    let http = common::http_client(args.http_options()?)?;
     // `${VAR}` in a repository's `.npmrc` is not expanded: a repository must not be able
     // to send the bot's secrets to a registry of its choosing (Renovate's `exposeAllEnv`).
     let (registries, problems) = read_registry_config(&args.path, false);
@@ -267,6 +280,15 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
         &options,
     ));
     let mut report = report;
+    let totals = http.stats().total();
+    tracing::info!(
+        package_files = report.package_files.values().map(Vec::len).sum::<usize>(),
+        requests = totals.requests,
+        cache_hits = totals.cache_hits + totals.revalidations,
+        errors = totals.errors,
+        cache_working = http.cache_is_working(),
+        "lookup finished"
+    );
     if let Some(config) = &config {
         apply_update_rules(&mut report, config);
     }

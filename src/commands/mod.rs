@@ -4,6 +4,7 @@ pub mod audit;
 pub mod common;
 pub mod explain;
 pub mod extract;
+pub mod healthcheck;
 pub mod lookup;
 pub mod run;
 pub mod serve;

@@ -60,6 +60,9 @@ pub struct RunArgs {
     /// `cacheDir`: the HTTP cache (revalidated with ETag/Last-Modified); none by default.
     #[arg(long)]
     cache_dir: Option<PathBuf>,
+    /// `--cache URL|DIR` sets `redisUrl` or `cacheDir`.
+    #[command(flatten)]
+    cache: common::CacheArgs,
     /// Packages looked up at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
@@ -83,10 +86,19 @@ impl RunArgs {
             ("branch-prefix", self.branch_prefix.clone()),
             ("base-dir", path(&self.base_dir)),
             ("cache-dir", path(&self.cache_dir)),
+            (self.cache_flag(), self.cache.cache.clone()),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.map(|value| (name.to_owned(), value)))
         .collect()
+    }
+
+    /// The global option `--cache` stands for: `redisUrl` for a Redis URL, else `cacheDir`.
+    fn cache_flag(&self) -> &'static str {
+        match self.cache.cache.as_deref().map(common::CacheChoice::parse) {
+            Some(Ok(choice)) if choice.redis_url.is_some() => "redis-url",
+            _ => "cache-dir",
+        }
     }
 }
 
@@ -124,6 +136,8 @@ fn global_config(args: &RunArgs) -> anyhow::Result<GlobalConfig> {
 /// Runs the command; exits with [`EXIT_PARTIAL`] when files, lookups, the repository
 /// config or a branch had errors.
 pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
+    let span = upkeep_log::repository_span(&args.path.display().to_string(), None);
+    let _entered = span.enter();
     let global = global_config(args)?;
     if global.platform != Platform::Local {
         bail!("`run` supports only `--platform local` for now");
@@ -143,7 +157,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         vulnerabilities: common::vulnerability_lookup(args.osv_db.as_deref())?,
         ..LocalRunOptions::new()
     };
-    let http = common::http_client(common::http_options(args.timeout, global.cache_dir.clone()))?;
+    let cache = common::CacheChoice {
+        directory: global.cache_dir.clone(),
+        redis_url: match &global.redis_url {
+            Some(text) => {
+                common::CacheChoice::parse(text)
+                    .context("`redisUrl`")?
+                    .redis_url
+            }
+            None => None,
+        },
+        ttls: args.cache.cache_ttl_override.clone().unwrap_or_default(),
+    };
+    let http = common::http_client(common::http_options(args.timeout, cache))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -115,16 +115,6 @@ impl Work for LogOnlyWork {
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-}
-
 /// Runs the service until SIGTERM or ctrl-c; exits with [`EXIT_PARTIAL`] when runs had
 /// to be abandoned at the end of the grace period.
 pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
@@ -132,7 +122,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
         args.webhook_secret_file.as_deref(),
         std::env::var(SECRET_ENV).ok(),
     )?;
-    init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -5,7 +5,7 @@
 //!   └─ host rules: disabled? which credential?          (host_rules.rs)
 //!      └─ memo: identical call in this run? share it     (memo.rs)
 //!         (a POST only when the caller gave a cache key)
-//!         └─ disk cache: fresh? serve; stale? revalidate (cache.rs)
+//!         └─ cache: fresh? serve; stale? revalidate     (cache/)
 //!            └─ transport: redirects, retries, limits    (transport.rs)
 //! ```
 //!
@@ -24,7 +24,7 @@ use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::cache::{CacheEntry, DiskCache};
+use crate::cache::{Cache, CacheEntry};
 use crate::error::summarize_error_body;
 use crate::hosts::{DownHost, host_key};
 use crate::memo::{Memo, MemoKey, fingerprint};
@@ -47,23 +47,15 @@ pub struct HttpClient {
 struct Inner {
     transport: Transport,
     rules: HostRules,
-    cache: Option<DiskCache>,
+    cache: Option<Cache>,
     memo: Memo,
 }
 
 impl HttpClient {
-    /// Builds the client; creates the cache directory if one is configured.
+    /// Builds the client; creates the cache directory if one is configured (a Redis
+    /// cache is connected to on first use).
     pub fn new(options: HttpOptions, rules: HostRules) -> Result<Self, SetupError> {
-        let cache = match &options.cache_dir {
-            Some(directory) => {
-                std::fs::create_dir_all(directory).map_err(|source| SetupError::CacheDir {
-                    path: directory.clone(),
-                    source,
-                })?;
-                Some(DiskCache::new(directory.clone()))
-            }
-            None => None,
-        };
+        let cache = Cache::from_options(&options)?;
         let transport = Transport::new(options)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -150,6 +142,14 @@ impl HttpClient {
     /// registry's token realm).
     pub fn credential(&self, url: &Url, host_type: Option<&str>) -> Option<crate::Credential> {
         self.inner.rules.resolve(url, host_type).credential
+    }
+
+    /// False once the cache failed and was turned off (or when none is configured).
+    pub fn cache_is_working(&self) -> bool {
+        self.inner
+            .cache
+            .as_ref()
+            .is_some_and(|cache| !cache.is_off())
     }
 
     /// Forgets the in-run results (call between repositories); the disk cache stays.
@@ -262,17 +262,18 @@ impl HttpClient {
 
     async fn fetch_cached(
         &self,
-        cache: &DiskCache,
+        cache: &Cache,
         policy: &CachePolicy,
         mut exchange: Exchange<'_>,
         credential: &str,
     ) -> Result<Response, HttpError> {
         let stats = &self.inner.transport.stats;
         let host = host_key(exchange.url);
-        let path = cache.path(&policy.key, credential);
-        let stored = cache.read(&path, &policy.key).await;
+        let id = Cache::entry_id(&policy.key, credential);
+        let ttl = cache.ttl(&policy.key, policy.ttl);
+        let stored = cache.read(&id, &policy.key).await;
         if let Some(entry) = &stored
-            && entry.is_fresh(policy.ttl)
+            && entry.is_fresh(ttl)
         {
             stats.bump(&host, Counter::CacheHit);
             return Ok(cached_response(entry, exchange.url, Source::Cache));
@@ -294,7 +295,7 @@ impl HttpClient {
         {
             stats.bump(&host, Counter::Revalidation);
             entry.touch();
-            cache.write(path, &entry).await;
+            cache.write(&id, &entry, ttl).await;
             return Ok(cached_response(&entry, exchange.url, Source::Revalidated));
         }
         let response = judge(raw)?;
@@ -306,7 +307,7 @@ impl HttpClient {
                 &response.headers,
                 response.body.clone(),
             );
-            cache.write(path, &entry).await;
+            cache.write(&id, &entry, ttl).await;
         }
         Ok(response)
     }

@@ -201,6 +201,14 @@ pub enum SetupError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The cache URL is not one upkeep can use.
+    #[error("cannot use the cache URL `{url}`: {reason}")]
+    CacheUrl {
+        /// The URL, credentials masked.
+        url: RedactedUrl,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// The longest error-body summary kept, in characters.

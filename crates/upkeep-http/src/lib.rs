@@ -13,8 +13,9 @@
 //! - **politeness**: per-host concurrency limits, exponential backoff with jitter on
 //!   429/5xx honouring `Retry-After`, a response size cap enforced while streaming;
 //! - **one request per resource**: identical calls of a run share one request and its
-//!   result, and an on-disk cache keyed by the caller serves fresh entries and
-//!   revalidates stale ones with `ETag`/`Last-Modified`.
+//!   result, and a cache keyed by the caller (a directory, or Redis shared by a
+//!   fleet; TTLs per namespace) serves fresh entries and revalidates stale ones with
+//!   `ETag`/`Last-Modified`; a cache that fails is turned off with one warning.
 //!
 //! Request bodies exist for one purpose: JSON queries such as OSV's `querybatch`
 //! ([`HttpClient::post_json`]); a POST is memoised and cached only under a key the
@@ -53,6 +54,7 @@ mod retry;
 mod stats;
 mod transport;
 
+pub use cache::{CacheTtls, DEFAULT_HARD_TTL};
 pub use client::HttpClient;
 pub use error::{HttpError, SetupError, summarize_error_body};
 pub use host_rules::{AuthType, Credential, HostRule, HostRules, HostSettings, rules_from_env};

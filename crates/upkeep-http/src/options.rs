@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use backon::ExponentialBuilder;
 
+use crate::cache::{CacheTtls, DEFAULT_HARD_TTL};
+
 /// How the client behaves; build one with `HttpOptions::default()` and adjust fields.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
@@ -31,9 +33,17 @@ pub struct HttpOptions {
     pub max_redirects: usize,
     /// Retry policy for 429, 5xx and dropped connections.
     pub retry: RetryOptions,
-    /// Where the on-disk cache lives; `None` disables it (requests with a cache policy
-    /// then simply go to the network).
+    /// Where the on-disk cache lives (`cacheDir`); without it and without
+    /// `redis_url` requests with a cache policy simply go to the network.
     pub cache_dir: Option<PathBuf>,
+    /// A Redis server shared by every worker (`redisUrl`: `redis://` or `rediss://`);
+    /// when set it is the cache and `cache_dir` is not used.
+    pub redis_url: Option<url::Url>,
+    /// TTL overrides per cache namespace (`cacheTtlOverride`).
+    pub cache_ttls: CacheTtls,
+    /// How long Redis keeps an entry at least, so it can still be revalidated when
+    /// stale (`cacheHardTtlMinutes`).
+    pub cache_hard_ttl: Duration,
     /// Honour `HTTP(S)_PROXY`/`NO_PROXY` from the environment.
     pub use_env_proxy: bool,
 }
@@ -49,6 +59,9 @@ impl Default for HttpOptions {
             max_redirects: 10,
             retry: RetryOptions::default(),
             cache_dir: None,
+            redis_url: None,
+            cache_ttls: CacheTtls::default(),
+            cache_hard_ttl: DEFAULT_HARD_TTL,
             use_env_proxy: true,
         }
     }

@@ -18,6 +18,7 @@
 //! - [`OsvServer`]: the OSV API (`querybatch`, `vulns/{id}`) from a directory of
 //!   records, with request counters and an outage switch.
 //! - [`Pushgateway`]: Debian's `prometheus-pushgateway`, to push metrics to and scrape.
+//! - [`RedisServer`]: Debian's `redis-server` without persistence (the shared cache).
 //!
 //! The API is synchronous and can be called from plain `#[test]`s and from inside
 //! `#[tokio::test]`s alike: in-process servers and the harness's own HTTP calls run on a
@@ -58,6 +59,7 @@ mod oci;
 mod osv;
 mod process;
 mod pushgateway;
+mod redis;
 mod runtime;
 mod sparse;
 mod static_registry;
@@ -69,6 +71,7 @@ pub use npm::{NpmVersion, Verdaccio, package_path};
 pub use oci::{MANIFEST_ACCEPT, OciAuth, OciRegistry, TOKEN_SERVICE};
 pub use osv::{OSV_BATCH_LIMIT, OsvCounters, OsvServer};
 pub use pushgateway::Pushgateway;
+pub use redis::RedisServer;
 pub use sparse::{IndexDep, IndexEntry, SparseIndex, package_crate};
 pub use static_registry::{Counters, StaticRegistry};
 pub use terraform::{TerraformModuleVersion, TerraformProviderVersion, TerraformRegistry};

@@ -38,7 +38,10 @@ const HOST_TYPE: &str = "docker";
 const PAGE_SIZE: u32 = 1000;
 /// Pages followed at most (100,000 tags): a registry cannot keep a lookup busy forever.
 const MAX_PAGES: usize = 100;
-/// How long tag pages and manifests fetched by tag are served from disk.
+/// How long tag lists are served from the cache (namespace `docker-tags`): a new tag
+/// an hour late is fine, and tag lists are the bulk of a fleet's Docker requests.
+const TAGS_TTL: Duration = Duration::from_secs(60 * 60);
+/// How long manifests fetched by tag are served from the cache.
 const MUTABLE_TTL: Duration = Duration::from_secs(15 * 60);
 /// How long content fetched by digest is served from disk.
 const IMMUTABLE_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
@@ -72,12 +75,12 @@ impl Repository<'_> {
             .append_pair("n", &PAGE_SIZE.to_string());
         let mut tags = Vec::new();
         for _ in 0..MAX_PAGES {
-            let key = self.cache_key(&url);
+            let key = self.cache_key("docker-tags", &url);
             let response = self
                 .send(Call::Get, || {
                     Request::new(url.clone())
                         .accept("application/json")
-                        .cache(key.clone(), MUTABLE_TTL)
+                        .cache(key.clone(), TAGS_TTL)
                 })
                 .await?;
             let page = parse::parse_tags(&response.body)
@@ -103,7 +106,7 @@ impl Repository<'_> {
         }
         let response = self
             .send(Call::Get, || {
-                manifest_request(&url).cache(self.cache_key(&url), MUTABLE_TTL)
+                manifest_request(&url).cache(self.cache_key("docker", &url), MUTABLE_TTL)
             })
             .await?;
         Ok(parse::sha256_digest(&response.body))
@@ -117,7 +120,7 @@ impl Repository<'_> {
         } else {
             MUTABLE_TTL
         };
-        let key = self.cache_key(&url);
+        let key = self.cache_key("docker", &url);
         let response = self
             .send(Call::Get, || manifest_request(&url).cache(key.clone(), ttl))
             .await?;
@@ -129,7 +132,7 @@ impl Repository<'_> {
     /// storage (the client drops our credentials when the redirect leaves the host).
     pub async fn config(&self, digest: &str) -> Result<ImageConfig, DatasourceError> {
         let url = self.url(&format!("blobs/{digest}"))?;
-        let key = self.cache_key(&url);
+        let key = self.cache_key("docker", &url);
         let response = self
             .send(Call::Get, || {
                 Request::new(url.clone())
@@ -279,8 +282,10 @@ impl Repository<'_> {
     }
 
     /// A disk-cache key naming registry, repository and resource.
-    fn cache_key(&self, url: &Url) -> String {
-        let mut key = format!("docker:{}", self.image.registry());
+    /// `namespace:registry/path?query`; the namespace picks the TTL an operator's
+    /// `cacheTtlOverride` can change.
+    fn cache_key(&self, namespace: &str, url: &Url) -> String {
+        let mut key = format!("{namespace}:{}", self.image.registry());
         key.push_str(url.path());
         if let Some(query) = url.query() {
             key.push('?');

@@ -37,7 +37,7 @@ const DEFAULT_REGISTRY: &str = "https://registry.terraform.io";
 const DISCOVERY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How long a versions listing is served from the disk cache.
-const VERSIONS_TTL: Duration = Duration::from_secs(30 * 60);
+const VERSIONS_TTL: Duration = Duration::from_secs(60 * 60);
 
 /// The `terraform-provider` datasource.
 #[derive(Debug, Default)]
