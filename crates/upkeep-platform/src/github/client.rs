@@ -27,9 +27,9 @@ use super::transport::{Endpoint, RawResponse, Signer, Transport};
 
 type Result<T> = std::result::Result<T, PlatformError>;
 
-/// Remembered conditional-read answers (per identity and path) at most; past it the
-/// memory starts over.
-const ETAG_ENTRIES: usize = 4096;
+/// Bytes of remembered conditional-read answers (per identity and path) at most; past
+/// it the memory starts over.
+const ETAG_BYTES: usize = 64 << 20;
 
 /// Tunables of the request loop.
 #[derive(Debug, Clone)]
@@ -255,6 +255,13 @@ struct IdentityState {
     pacer: Pacer,
 }
 
+/// Answers to conditional reads, to replay on `304 Not Modified`.
+#[derive(Debug, Default)]
+struct Etags {
+    answers: HashMap<(Option<Identity>, String), Remembered>,
+    bytes: usize,
+}
+
 #[derive(Debug, Clone)]
 struct Remembered {
     etag: String,
@@ -269,7 +276,7 @@ pub(crate) struct Client {
     pat: Option<SecretString>,
     tokens: tokio::sync::Mutex<HashMap<u64, InstallationToken>>,
     identities: Mutex<HashMap<Identity, IdentityState>>,
-    etags: Mutex<HashMap<(Option<Identity>, String), Remembered>>,
+    etags: Mutex<Etags>,
     pub(crate) counters: Counters,
 }
 
@@ -289,7 +296,7 @@ impl Client {
             pat,
             tokens: tokio::sync::Mutex::new(HashMap::new()),
             identities: Mutex::new(HashMap::new()),
-            etags: Mutex::new(HashMap::new()),
+            etags: Mutex::new(Etags::default()),
             counters: Counters::default(),
         }
     }
@@ -426,7 +433,7 @@ impl Client {
                 extra.push(("accept", accept.to_string()));
             }
             let remembered = if call.conditional {
-                self.etags.lock().unwrap().get(&cache_key).cloned()
+                self.etags.lock().unwrap().answers.get(&cache_key).cloned()
             } else {
                 None
             };
@@ -587,10 +594,12 @@ impl Client {
             && let Some(etag) = response.headers.get("etag").and_then(|v| v.to_str().ok())
         {
             let mut etags = self.etags.lock().unwrap();
-            if etags.len() >= ETAG_ENTRIES {
-                etags.clear();
+            let size = response.body.len() + cache_key.1.len();
+            if etags.bytes + size > ETAG_BYTES {
+                *etags = Etags::default();
             }
-            etags.insert(
+            etags.bytes += size;
+            let previous = etags.answers.insert(
                 cache_key,
                 Remembered {
                     etag: etag.to_string(),
@@ -598,6 +607,11 @@ impl Client {
                     body: response.body.clone(),
                 },
             );
+            if let Some(p) = previous {
+                etags.bytes = etags
+                    .bytes
+                    .saturating_sub(size - response.body.len() + p.body.len());
+            }
         }
         Reply {
             status: response.status,

@@ -74,7 +74,8 @@ pub struct GitHub {
 }
 
 impl GitHub {
-    /// A client for `config` (no request is made yet).
+    /// A client for `config` (no request is made yet). Call it inside a Tokio runtime:
+    /// octocrab's HTTP client is bound to the runtime it is built in.
     pub fn new(config: GitHubConfig) -> Result<GitHub> {
         let endpoint = Endpoint::parse(&config.endpoint)?;
         let timeouts = Timeouts {
