@@ -26,10 +26,7 @@ fn read(relative: &str) -> String {
 /// the binary: `serve` and its flags, `run --shard`/`--pushgateway`. Until that lands
 /// on this branch they are taken on trust from its brief; once `upkeep serve --help`
 /// answers, the real help is checked instead and this list can go.
-const PENDING_MERGE: &[(&str, &str)] = &[
-    ("run", "--pushgateway"),
-    ("run", "--shard"),
-];
+const PENDING_MERGE: &[(&str, &str)] = &[("run", "--pushgateway"), ("run", "--shard")];
 
 /// Environment variables upkeep-server reads (same status as [`PENDING_MERGE`]).
 const PENDING_MERGE_ENV: &[&str] = &["UPKEEP_SHARD_COUNT", "UPKEEP_WEBHOOK_SECRET"];
