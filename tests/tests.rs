@@ -5,3 +5,4 @@ mod config;
 mod extract;
 mod lookup;
 mod run;
+mod vulnerabilities;
