@@ -18,6 +18,7 @@ Two measurements:
    per advisory id named by the answers), and the wall time.
 
 Usage: python3 benches/audit.py [--packages N] [--records N] [--runs N] [--keep DIR]
+                                [--binary PATH]
 """
 
 import argparse
@@ -213,11 +214,16 @@ def main():
     parser.add_argument("--records", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", help="generate the workload here and keep it")
+    parser.add_argument("--binary", help="measure this upkeep binary (default: build the "
+                        "release one), e.g. a copy of an earlier build to compare")
     args = parser.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "upkeep"],
-                   cwd=ROOT, check=True)
-    binary = os.path.join(ROOT, "target", "release", "upkeep")
+    if args.binary:
+        binary = os.path.abspath(args.binary)
+    else:
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "upkeep"],
+                       cwd=ROOT, check=True)
+        binary = os.path.join(ROOT, "target", "release", "upkeep")
     workdir = args.keep or tempfile.mkdtemp(prefix="upkeep-bench-audit-")
     env = {key: value for key, value in os.environ.items()
            if key not in ("UPKEEP_OSV_DB", "UPKEEP_OSV_API")}
