@@ -320,6 +320,9 @@ def main():
                     "npm_config_update_notifier": "false",
                     "CARGO_TERM_COLOR": "never"})
         env.pop("UPKEEP_CONFIG_FILE", None)
+        env.pop("UPKEEP_OSV_DB", None)
+        # the workload has no vulnerability data: run asks api.osv.dev by default
+        env["UPKEEP_OSV_API"] = "off"
         lock(checkout, env)
         # the run starts cold: nothing cached by the tools while the lock files were made
         shutil.rmtree(env["CARGO_HOME"], ignore_errors=True)

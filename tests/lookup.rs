@@ -7,8 +7,13 @@ use std::process::Command;
 use serde_json::{Value, json};
 use upkeep_testkit::StaticRegistry;
 
+/// The binary, with vulnerability data off: these tests never reach the OSV API.
 fn upkeep() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_upkeep"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upkeep"));
+    command
+        .env_remove("UPKEEP_OSV_DB")
+        .env("UPKEEP_OSV_API", "off");
+    command
 }
 
 #[test]

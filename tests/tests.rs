@@ -9,3 +9,4 @@ mod logs;
 mod lookup;
 mod run;
 mod serve;
+mod vulnerabilities;

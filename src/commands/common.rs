@@ -1,5 +1,6 @@
 //! Wiring shared by the commands that talk to registries (`lookup`, `run`): the HTTP
-//! client with a person's timeouts and its cache, and the progress bar.
+//! client with a person's timeouts and its cache, the progress bar, and the vulnerability
+//! source.
 
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
@@ -86,7 +87,8 @@ pub fn http_options(timeout: u64, cache: CacheChoice) -> HttpOptions {
 
 /// The run's one HTTP client, with host rules from the environment.
 pub fn http_client(options: HttpOptions) -> anyhow::Result<Arc<HttpClient>> {
-    let host_types: Vec<&str> = Datasource::ALL.iter().map(|d| d.as_str()).collect();
+    let mut host_types: Vec<&str> = Datasource::ALL.iter().map(|d| d.as_str()).collect();
+    host_types.push(upkeep_vuln::OSV_HOST_TYPE);
     let rules = HostRules::new(rules_from_env(std::env::vars(), &host_types));
     Ok(Arc::new(HttpClient::new(options, rules)?))
 }
@@ -125,24 +127,35 @@ impl LookupProgress for Bar {
     }
 }
 
-/// Vulnerability data from an offline OSV database (`--osv-db`, `UPKEEP_OSV_DB`); `None`
-/// when none is given. Broken records are warned about and skipped.
-pub fn vulnerability_lookup(
-    path: Option<&std::path::Path>,
-) -> anyhow::Result<Option<Arc<dyn upkeep_worker::lookup::VulnerabilityLookup>>> {
+/// The `--osv-api` value that turns vulnerability data off.
+pub const OSV_API_OFF: &str = "off";
+
+/// Where `lookup` and `run` get vulnerability data, as `audit` does: the offline
+/// database when `--osv-db` (`UPKEEP_OSV_DB`) names one, else the OSV API at `--osv-api`
+/// (`UPKEEP_OSV_API`, default `https://api.osv.dev`) through the run's HTTP client (its
+/// host rules and cache apply; host type `osv`). `--osv-api off` turns vulnerability
+/// data off. An API that cannot be reached makes the ecosystems asked about
+/// *unavailable* in the report, never "no vulnerabilities".
+pub fn vulnerability_source(
+    osv_db: Option<&std::path::Path>,
+    osv_api: &str,
+    http: &HttpClient,
+) -> anyhow::Result<Option<Arc<dyn upkeep_vuln::VulnerabilitySource>>> {
     use anyhow::Context as _;
-    let Some(path) = path else {
-        return Ok(None);
-    };
-    let database = upkeep_vuln::OfflineDatabase::open(path)
-        .with_context(|| format!("cannot read the OSV database `{}`", path.display()))?;
-    for problem in &database.report().errors {
-        eprintln!("warning: OSV record {}: {}", problem.source, problem.reason);
+    if let Some(path) = osv_db {
+        let database = upkeep_vuln::OfflineDatabase::open(path)
+            .with_context(|| format!("cannot read the OSV database `{}`", path.display()))?;
+        for problem in &database.report().errors {
+            eprintln!("warning: OSV record {}: {}", problem.source, problem.reason);
+        }
+        return Ok(Some(Arc::new(database)));
     }
-    let index = Arc::new(database.into_index());
-    Ok(Some(Arc::new(upkeep_worker::lookup::AdvisoryLookup::new(
-        index,
-    ))))
+    if osv_api.eq_ignore_ascii_case(OSV_API_OFF) {
+        return Ok(None);
+    }
+    let api = upkeep_vuln::OsvApi::new(http.clone(), osv_api)
+        .with_context(|| format!("`--osv-api {osv_api}` is not usable"))?;
+    Ok(Some(Arc::new(api)))
 }
 
 #[cfg(test)]

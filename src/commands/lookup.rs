@@ -19,6 +19,7 @@ use upkeep_http::{HostStats, HttpOptions, StatsSnapshot};
 use upkeep_types::Dependency;
 use upkeep_types::{Datasource, LookedUpDependency, SkipReason, Update, UpdateType};
 use upkeep_versioning::RangeStrategy;
+use upkeep_vuln::DEFAULT_OSV_API;
 use upkeep_worker::config::{apply_update_rules, load_repository_config, lookup_settings_for};
 use upkeep_worker::lookup::{
     AllowedVersions, Datasources, LookupOptions, LookupReport, LookupSettings, SettingsFor,
@@ -73,9 +74,15 @@ pub struct LookupArgs {
     #[arg(long)]
     no_config: bool,
     /// An offline OSV database (a directory of records or an `all.zip` dump): vulnerable
-    /// versions are never proposed, and vulnerable current versions get a fix update.
+    /// versions are never proposed, and vulnerable current versions (direct, or
+    /// transitive in a lock file) get a fix update. Wins over `--osv-api`.
     #[arg(long, env = "UPKEEP_OSV_DB", value_name = "DIR|ZIP")]
     osv_db: Option<PathBuf>,
+    /// The OSV API (or a mirror) asked when no offline database is given; `off` uses no
+    /// vulnerability data. Unreachable: reported as unavailable, never as "no
+    /// vulnerabilities".
+    #[arg(long, value_name = "URL|off", env = "UPKEEP_OSV_API", default_value = DEFAULT_OSV_API)]
+    osv_api: String,
     /// Seconds allowed for one request (connecting takes at most a third of it).
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     timeout: u64,
@@ -260,13 +267,15 @@ pub fn run(args: &LookupArgs) -> anyhow::Result<u8> {
     });
     let bar = Arc::new(Bar::new(common::show_progress(args.json)));
     let now = Timestamp::now();
-    let vulnerabilities = common::vulnerability_lookup(args.osv_db.as_deref())?;
+    let vulnerabilities =
+        common::vulnerability_source(args.osv_db.as_deref(), &args.osv_api, &http)?;
     let options = LookupOptions {
         settings,
         settings_for,
         concurrency: usize::from(args.concurrency),
         now,
         vulnerabilities,
+        files: Some(Arc::new(upkeep_worker::DiskFiles::new(&args.path))),
         progress: Some(bar.clone()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -413,6 +422,13 @@ pub(crate) fn write_table(
                 ids.join(", ")
             )?;
         }
+    }
+    for unavailable in &report.vulnerabilities_unavailable {
+        writeln!(
+            out,
+            "error: vulnerability data for {} is unavailable (nothing there was checked): {}",
+            unavailable.ecosystem, unavailable.reason
+        )?;
     }
     for host in &report.host_errors {
         writeln!(

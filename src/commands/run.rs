@@ -15,6 +15,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use upkeep_config::global::{DryRun, Platform};
 use upkeep_config::{Diagnostic, GlobalConfig, GlobalSources, Severity, format_diagnostics};
+use upkeep_vuln::DEFAULT_OSV_API;
 use upkeep_worker::lookup::Datasources;
 use upkeep_worker::run::{
     BranchAction, BranchReport, DEFAULT_GIT_AUTHOR, GitAuthor, LocalRunOptions, LocalRunReport,
@@ -73,6 +74,11 @@ pub struct RunArgs {
     /// versions are never proposed, vulnerable current versions get fix branches.
     #[arg(long, env = "UPKEEP_OSV_DB", value_name = "DIR|ZIP")]
     osv_db: Option<PathBuf>,
+    /// The OSV API (or a mirror) asked when no offline database is given; `off` uses no
+    /// vulnerability data. Unreachable: reported as unavailable, never as "no
+    /// vulnerabilities".
+    #[arg(long, value_name = "URL|off", env = "UPKEEP_OSV_API", default_value = DEFAULT_OSV_API)]
+    osv_api: String,
 }
 
 impl RunArgs {
@@ -146,17 +152,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
     let git_author = GitAuthor::parse(author_text)
         .with_context(|| format!("`gitAuthor` is not usable: `{author_text}`"))?;
     let bar = Arc::new(Bar::new(common::show_progress(args.json)));
-    let options = LocalRunOptions {
-        base_branch: args.base_branch.clone(),
-        git_author,
-        dry_run: global.dry_run,
-        scratch_dir: global.base_dir.clone(),
-        repository_defaults: Some(global.repository_defaults.clone()),
-        concurrency: usize::from(args.concurrency),
-        progress: Some(bar.clone()),
-        vulnerabilities: common::vulnerability_lookup(args.osv_db.as_deref())?,
-        ..LocalRunOptions::new()
-    };
     let cache = common::CacheChoice {
         directory: global.cache_dir.clone(),
         redis_url: match &global.redis_url {
@@ -170,6 +165,21 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         ttls: args.cache.cache_ttl_override.clone().unwrap_or_default(),
     };
     let http = common::http_client(common::http_options(args.timeout, cache))?;
+    let options = LocalRunOptions {
+        base_branch: args.base_branch.clone(),
+        git_author,
+        dry_run: global.dry_run,
+        scratch_dir: global.base_dir.clone(),
+        repository_defaults: Some(global.repository_defaults.clone()),
+        concurrency: usize::from(args.concurrency),
+        progress: Some(bar.clone()),
+        vulnerabilities: common::vulnerability_source(
+            args.osv_db.as_deref(),
+            &args.osv_api,
+            &http,
+        )?,
+        ..LocalRunOptions::new()
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -83,6 +83,22 @@ pub trait DatasourceApi: Send + Sync {
         let _ = (context, query, version);
         Box::pin(async { Ok(None) })
     }
+
+    /// What `version` of the package requires of each of its own dependencies (registry
+    /// name → requirement text), for registries that list it per version (the crates
+    /// index's `deps[].req`). `Ok(None)`: this registry does not say, or lists no such
+    /// version. Vulnerability fixes of transitive packages use it to tell whether a
+    /// parent admits the fixed version when the lock file does not record it (Cargo.lock).
+    fn get_dependency_requirements<'a>(
+        &'a self,
+        context: &'a LookupContext,
+        query: &'a ReleaseQuery,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Option<std::collections::BTreeMap<String, String>>, DatasourceError>>
+    {
+        let _ = (context, query, version);
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// Every datasource upkeep has. Adding one means adding its folder and one line here.

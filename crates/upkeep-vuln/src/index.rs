@@ -64,11 +64,8 @@ pub struct LoadReport {
     pub errors: Vec<RecordError>,
 }
 
-/// (ecosystem, normalised package name).
-type PackageKey = (&'static str, String);
-
 /// (record index, package entry index).
-type EntryRef = (usize, usize);
+type EntryRef = (u32, u32);
 
 /// Collects records; [`finish`](IndexBuilder::finish) builds the [`AdvisoryIndex`].
 #[derive(Debug, Default)]
@@ -78,22 +75,23 @@ pub struct IndexBuilder {
     report: LoadReport,
 }
 
-/// What the index keeps of a record.
+/// What the index keeps of a record: exact-size strings, nothing of the JSON that no
+/// report shows (`details`, `references` beyond one URL, `database_specific`).
 #[derive(Debug)]
 struct SlimRecord {
-    id: String,
-    modified: String,
-    aliases: Vec<String>,
-    summary: Option<String>,
-    url: Option<(bool, String)>,
+    id: Box<str>,
+    modified: Box<str>,
+    aliases: Box<[Box<str>]>,
+    summary: Option<Box<str>>,
+    url: Option<(bool, Box<str>)>,
     malicious: bool,
-    packages: Vec<PackageEntry>,
+    packages: Box<[PackageEntry]>,
 }
 
 #[derive(Debug)]
 struct PackageEntry {
     ecosystem: &'static Ecosystem,
-    name: String,
+    name: Box<str>,
     severity: Severity,
     affected: Arc<AffectedVersions>,
 }
@@ -155,7 +153,7 @@ impl IndexBuilder {
             }
             return;
         }
-        match self.by_id.get(&slim.id) {
+        match self.by_id.get(&*slim.id) {
             Some(&index) => {
                 self.report.duplicates += 1;
                 if slim.modified > self.records[index].modified {
@@ -163,46 +161,62 @@ impl IndexBuilder {
                 }
             }
             None => {
-                self.by_id.insert(slim.id.clone(), self.records.len());
+                self.by_id.insert(slim.id.to_string(), self.records.len());
                 self.records.push(slim);
                 self.report.records += 1;
             }
         }
     }
 
-    /// Joins records by alias and builds every package's advisories.
+    /// Joins records by alias and indexes every package's entries. The merged
+    /// [`Advisory`] values are built when a package is asked about
+    /// ([`AdvisoryIndex::advisories`]): a dump holds hundreds of thousands of records,
+    /// a repository asks about a few thousand packages.
     pub fn finish(self) -> (AdvisoryIndex, LoadReport) {
-        let groups = alias_groups(&self.records);
-        let mut packages: HashMap<PackageKey, Vec<(usize, Vec<EntryRef>)>> = HashMap::new();
-        for (record_index, record) in self.records.iter().enumerate() {
+        let IndexBuilder {
+            mut records,
+            report,
+            ..
+        } = self;
+        records.shrink_to_fit();
+        let groups = alias_groups(&records);
+        let mut packages: HashMap<&'static str, HashMap<Box<str>, Vec<EntryRef>>> = HashMap::new();
+        for (record_index, record) in records.iter().enumerate() {
             for (entry_index, entry) in record.packages.iter().enumerate() {
-                let key = (
-                    entry.ecosystem.osv_name,
-                    entry.ecosystem.normalize_name(&entry.name).into_owned(),
-                );
-                let by_group = packages.entry(key).or_default();
-                let group = groups[record_index];
-                match by_group.iter_mut().find(|(g, _)| *g == group) {
-                    Some((_, members)) => members.push((record_index, entry_index)),
-                    None => by_group.push((group, vec![(record_index, entry_index)])),
-                }
+                let name: Box<str> = entry.ecosystem.normalize_name(&entry.name).into();
+                packages
+                    .entry(entry.ecosystem.osv_name)
+                    .or_default()
+                    .entry(name)
+                    .or_default()
+                    .push((record_index as u32, entry_index as u32));
             }
         }
-        let mut index = AdvisoryIndex::default();
-        for ((ecosystem, name), by_group) in packages {
-            let mut advisories: Vec<Advisory> = by_group
-                .into_iter()
-                .map(|(_, members)| merge(&self.records, &members))
-                .collect();
-            advisories.sort_by(|a, b| a.id.cmp(&b.id));
-            index.advisory_count += advisories.len();
-            index
-                .packages
-                .entry(ecosystem)
-                .or_default()
-                .insert(name, advisories.into());
-        }
-        (index, self.report)
+        let mut advisory_count = 0;
+        let packages = packages
+            .into_iter()
+            .map(|(ecosystem, by_name)| {
+                let by_name: HashMap<Box<str>, Box<[EntryRef]>> = by_name
+                    .into_iter()
+                    .map(|(name, entries)| {
+                        let mut seen: Vec<u32> =
+                            entries.iter().map(|(r, _)| groups[*r as usize]).collect();
+                        seen.sort_unstable();
+                        seen.dedup();
+                        advisory_count += seen.len();
+                        (name, entries.into_boxed_slice())
+                    })
+                    .collect();
+                (ecosystem, by_name)
+            })
+            .collect();
+        let index = AdvisoryIndex {
+            records,
+            groups,
+            packages,
+            advisory_count,
+        };
+        (index, report)
     }
 }
 
@@ -230,7 +244,7 @@ fn slim_record(record: &Vulnerability) -> (SlimRecord, Vec<String>) {
         };
         packages.push(PackageEntry {
             ecosystem,
-            name: package.name.clone(),
+            name: package.name.as_str().into(),
             severity: Severity::of_record(record, &affected.severity, malicious),
             affected: Arc::new(compiled),
         });
@@ -239,12 +253,12 @@ fn slim_record(record: &Vulnerability) -> (SlimRecord, Vec<String>) {
         .references
         .iter()
         .find(|reference| reference.kind == ReferenceType::Advisory)
-        .map(|reference| (true, reference.url.clone()));
+        .map(|reference| (true, reference.url.as_str().into()));
     let url = advisory_url.or_else(|| {
         record
             .references
             .first()
-            .map(|reference| (false, reference.url.clone()))
+            .map(|reference| (false, reference.url.as_str().into()))
     });
     let summary = record
         .summary
@@ -256,22 +270,26 @@ fn slim_record(record: &Vulnerability) -> (SlimRecord, Vec<String>) {
                 .as_deref()
                 .and_then(|details| details.lines().find(|line| !line.trim().is_empty()))
         })
-        .map(|summary| summary.trim().to_owned());
+        .map(|summary| summary.trim().into());
     let slim = SlimRecord {
-        id: record.id.clone(),
-        modified: record.modified.clone(),
-        aliases: record.aliases.clone(),
+        id: record.id.as_str().into(),
+        modified: record.modified.as_str().into(),
+        aliases: record
+            .aliases
+            .iter()
+            .map(|alias| alias.as_str().into())
+            .collect(),
         summary,
         url,
         malicious,
-        packages,
+        packages: packages.into_boxed_slice(),
     };
     (slim, errors)
 }
 
 /// The alias group of every record: records whose ids and aliases connect share one
 /// (union-find over every id seen).
-fn alias_groups(records: &[SlimRecord]) -> Vec<usize> {
+fn alias_groups(records: &[SlimRecord]) -> Vec<u32> {
     let mut groups = UnionFind::default();
     let record_nodes: Vec<usize> = records
         .iter()
@@ -286,7 +304,7 @@ fn alias_groups(records: &[SlimRecord]) -> Vec<usize> {
         .collect();
     record_nodes
         .into_iter()
-        .map(|own| groups.find(own))
+        .map(|own| groups.find(own) as u32)
         .collect()
 }
 
@@ -330,7 +348,12 @@ fn id_rank(id: &str) -> u8 {
         .unwrap_or(3) as u8
 }
 
-fn merge(records: &[SlimRecord], members: &[(usize, usize)]) -> Advisory {
+fn merge(records: &[SlimRecord], members: &[EntryRef]) -> Advisory {
+    let members: Vec<(usize, usize)> = members
+        .iter()
+        .map(|&(record, entry)| (record as usize, entry as usize))
+        .collect();
+    let members = members.as_slice();
     let mut order: Vec<usize> = members.iter().map(|(record, _)| *record).collect();
     order.sort_by(|a, b| {
         let (a, b) = (&records[*a].id, &records[*b].id);
@@ -341,10 +364,10 @@ fn merge(records: &[SlimRecord], members: &[(usize, usize)]) -> Advisory {
     let first_entry = &records[members[0].0].packages[members[0].1];
     let mut aliases = BTreeSet::new();
     for &record in &order {
-        aliases.insert(records[record].id.as_str());
-        aliases.extend(records[record].aliases.iter().map(String::as_str));
+        aliases.insert(&*records[record].id);
+        aliases.extend(records[record].aliases.iter().map(|alias| &**alias));
     }
-    aliases.remove(primary.id.as_str());
+    aliases.remove(&*primary.id);
     let entries = || {
         members
             .iter()
@@ -369,17 +392,17 @@ fn merge(records: &[SlimRecord], members: &[(usize, usize)]) -> Advisory {
         .filter_map(|&record| records[record].url.as_ref())
         .find(|(is_advisory, _)| *is_advisory)
         .or(primary.url.as_ref())
-        .map(|(_, url)| url.clone());
+        .map(|(_, url)| url.to_string());
     Advisory {
-        id: primary.id.clone(),
+        id: primary.id.to_string(),
         aliases: aliases.into_iter().map(str::to_owned).collect(),
         summary: order
             .iter()
-            .find_map(|&record| records[record].summary.clone()),
+            .find_map(|&record| records[record].summary.as_deref().map(str::to_owned)),
         severity: Severity::merge(entries().map(|entry| entry.severity.clone())),
         malicious: order.iter().any(|&record| records[record].malicious),
         ecosystem: first_entry.ecosystem.osv_name,
-        package_name: first_entry.name.clone(),
+        package_name: first_entry.name.to_string(),
         affected_ranges,
         fixed_versions: fixed
             .into_iter()
@@ -390,10 +413,15 @@ fn merge(records: &[SlimRecord], members: &[(usize, usize)]) -> Advisory {
     }
 }
 
-/// Advisories by package, built once per run by [`IndexBuilder`].
+/// The records of a run by package, built once by [`IndexBuilder`]; a package's merged
+/// advisories are built when it is asked about.
 #[derive(Debug, Default)]
 pub struct AdvisoryIndex {
-    packages: HashMap<&'static str, HashMap<String, Arc<[Advisory]>>>,
+    records: Vec<SlimRecord>,
+    /// The alias group of each record.
+    groups: Vec<u32>,
+    /// Ecosystem → normalised name → the entries naming it, in record order.
+    packages: HashMap<&'static str, HashMap<Box<str>, Box<[EntryRef]>>>,
     advisory_count: usize,
 }
 
@@ -411,11 +439,27 @@ impl AdvisoryIndex {
     /// Every advisory about a package, whatever the version (empty when none): what
     /// the lookup needs to check each candidate version.
     pub fn advisories(&self, ecosystem: &Ecosystem, name: &str) -> Arc<[Advisory]> {
-        self.packages
+        let Some(entries) = self
+            .packages
             .get(ecosystem.osv_name)
             .and_then(|packages| packages.get(ecosystem.normalize_name(name).as_ref()))
-            .cloned()
-            .unwrap_or_else(|| Arc::from([]))
+        else {
+            return Arc::from([]);
+        };
+        let mut by_group: Vec<(u32, Vec<EntryRef>)> = Vec::new();
+        for &entry in entries.iter() {
+            let group = self.groups[entry.0 as usize];
+            match by_group.iter_mut().find(|(known, _)| *known == group) {
+                Some((_, members)) => members.push(entry),
+                None => by_group.push((group, vec![entry])),
+            }
+        }
+        let mut advisories: Vec<Advisory> = by_group
+            .iter()
+            .map(|(_, members)| merge(&self.records, members))
+            .collect();
+        advisories.sort_by(|a, b| a.id.cmp(&b.id));
+        advisories.into()
     }
 
     /// The advisories affecting one version of a package.

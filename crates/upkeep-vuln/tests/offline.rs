@@ -603,3 +603,64 @@ fn one_broken_package_entry_does_not_hide_the_others() {
     assert_eq!(index.advisories(npm(), "good").len(), 1);
     assert!(index.advisories(npm(), "bad").is_empty());
 }
+
+#[test]
+fn stored_and_deflated_entries_load_and_a_corrupted_one_is_reported_not_indexed() {
+    let temp = tempfile::tempdir().unwrap();
+    let zip_path = temp.path().join("all.zip");
+    let record = |id: &str, name: &str| {
+        format!(
+            r#"{{"id": "{id}", "modified": "2024-01-01T00:00:00Z", "affected": [
+            {{"package": {{"ecosystem": "npm", "name": "{name}"}},
+             "ranges": [{{"type": "ECOSYSTEM", "events": [{{"introduced": "0"}}, {{"fixed": "1.0.0"}}]}}]}}]}}"#
+        )
+    };
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    for (id, name, method) in [
+        (
+            "GHSA-aaaa-stor-ed00",
+            "stored-pkg",
+            zip::CompressionMethod::Stored,
+        ),
+        (
+            "GHSA-aaaa-defl-ated",
+            "deflated-pkg",
+            zip::CompressionMethod::Deflated,
+        ),
+        (
+            "GHSA-aaaa-corr-upt0",
+            "corrupted-pkg",
+            zip::CompressionMethod::Stored,
+        ),
+    ] {
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        writer.start_file(format!("{id}.json"), options).unwrap();
+        writer.write_all(record(id, name).as_bytes()).unwrap();
+    }
+    writer.finish().unwrap();
+    // flip one byte of the third record's stored (plain) data: its CRC-32 no longer
+    // matches, while the archive's structure stays intact
+    let mut bytes = std::fs::read(&zip_path).unwrap();
+    let needle = b"corrupted-pkg";
+    let at = bytes
+        .windows(needle.len())
+        .position(|window| window == needle)
+        .unwrap();
+    bytes[at] = b'C';
+    std::fs::write(&zip_path, bytes).unwrap();
+
+    let database = OfflineDatabase::open(&zip_path).unwrap();
+    let report = database.report();
+    assert_eq!(report.records, 2, "{report:#?}");
+    let [error] = report.errors.as_slice() else {
+        panic!("one error expected: {report:#?}");
+    };
+    assert!(
+        error.source.ends_with("GHSA-aaaa-corr-upt0.json"),
+        "{error}"
+    );
+    assert!(error.reason.contains("CRC-32"), "{error}");
+    for name in ["stored-pkg", "deflated-pkg"] {
+        assert_eq!(ids(&database, npm(), name, "0.9.0").len(), 1, "{name}");
+    }
+}

@@ -52,7 +52,11 @@ pub async fn lookup_checkout(
     options: &lookup::LookupOptions,
 ) -> Result<lookup::LookupReport, WorkerError> {
     let extract = extract_repository(root)?;
-    Ok(lookup::lookup_repository(extract, context, datasources, options).await)
+    let options = lookup::LookupOptions {
+        files: Some(Arc::new(DiskFiles::new(root))),
+        ..options.clone()
+    };
+    Ok(lookup::lookup_repository(extract, context, datasources, &options).await)
 }
 
 /// A checkout's files: where to read them, and every path (sorted).

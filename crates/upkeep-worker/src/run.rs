@@ -53,6 +53,7 @@ use upkeep_git::{BranchDecision, CommitOutcome, Git, GitError, Lease, LocalRepo,
 use upkeep_http::HttpClient;
 use upkeep_manager::ExtractReport;
 use upkeep_types::{Branch, BranchState, LookedUpDependency};
+use upkeep_vuln::VulnerabilitySource;
 
 use crate::apply::{ApplyResult, ArtifactError, Tools, UpdateFailure, apply_branch};
 use crate::branch_commit::{
@@ -62,7 +63,6 @@ use crate::branch_commit::{
 use crate::config::{apply_update_rules, load_repository_config, lookup_settings_for};
 use crate::lookup::{
     Datasources, LookedUpPackageFile, LookupOptions, LookupProgress, LookupReport, SettingsFor,
-    VulnerabilityLookup,
 };
 use crate::plan::{
     ExistingBranch, Plan, PlanContext, RepositoryState, plan_branches, resolve_candidate,
@@ -108,8 +108,8 @@ pub struct LocalRunOptions {
     pub concurrency: usize,
     /// Lookup progress.
     pub progress: Option<Arc<dyn LookupProgress>>,
-    /// Vulnerability data, when available.
-    pub vulnerabilities: Option<Arc<dyn VulnerabilityLookup>>,
+    /// Where vulnerability data comes from (offline database, OSV API), when anywhere.
+    pub vulnerabilities: Option<Arc<dyn VulnerabilitySource>>,
 }
 
 impl LocalRunOptions {
@@ -391,6 +391,7 @@ pub fn run_local(
         concurrency: options.concurrency.max(1),
         now: options.now,
         vulnerabilities: options.vulnerabilities.clone(),
+        files: Some(Arc::new(crate::DiskFiles::new(&base_files))),
         progress: options.progress.clone(),
         ..LookupOptions::default()
     };

@@ -9,6 +9,8 @@
 //! skipped rather than failing the crate, since Cargo itself skips lines of schema
 //! versions it does not know.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use crate::{Release, ReleaseResult};
@@ -57,6 +59,50 @@ struct IndexLine {
     yanked: bool,
     #[serde(default)]
     pubtime: Option<String>,
+}
+
+/// One dependency of an index line (`deps[]`): `name` is the name the manifest uses,
+/// `package` the registry name when it renames.
+#[derive(Deserialize)]
+struct IndexDependency {
+    name: String,
+    req: String,
+    #[serde(default)]
+    package: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DependencyLine {
+    vers: String,
+    #[serde(default)]
+    deps: Vec<IndexDependency>,
+}
+
+/// What `version` requires of its normal and build dependencies, by registry name
+/// (development dependencies do not reach a dependent's lock file); `None` when no line
+/// lists that version. A crate named twice (target-specific entries) keeps its first
+/// requirement.
+pub(crate) fn dependency_requirements(
+    body: &[u8],
+    version: &str,
+) -> Option<BTreeMap<String, String>> {
+    let text = std::str::from_utf8(body).ok()?;
+    let line = text
+        .lines()
+        .filter(|line| line.contains(version))
+        .filter_map(|line| serde_json::from_str::<DependencyLine>(line.trim()).ok())
+        .find(|line| line.vers == version)?;
+    let mut requirements = BTreeMap::new();
+    for dependency in line.deps {
+        if dependency.kind.as_deref() == Some("dev") {
+            continue;
+        }
+        let name = dependency.package.unwrap_or(dependency.name);
+        requirements.entry(name).or_insert(dependency.req);
+    }
+    Some(requirements)
 }
 
 /// Parses an index file. Yanked versions go to `yanked_versions`, not `releases`.
@@ -137,6 +183,26 @@ mod tests {
         let error = parse_index_file(b"<html>\n<body>oops</body>\n").unwrap_err();
         assert!(error.contains("2-line"), "{error}");
         assert!(parse_index_file(b"").unwrap().releases.is_empty());
+    }
+
+    #[test]
+    fn dependency_requirements_of_one_version_by_registry_name_without_dev_dependencies() {
+        let body = br#"{"name":"chrono","vers":"0.4.19","deps":[{"name":"time","req":"^0.1.43","kind":"normal"}]}
+{"name":"chrono","vers":"0.4.20","deps":[{"name":"old_time","package":"time","req":"^0.1.44","kind":"normal"},{"name":"criterion","req":"^0.3","kind":"dev"},{"name":"cc","req":"^1","kind":"build"}]}
+"#;
+        let requirements = dependency_requirements(body, "0.4.20").unwrap();
+        assert_eq!(
+            requirements.into_iter().collect::<Vec<_>>(),
+            [
+                ("cc".to_owned(), "^1".to_owned()),
+                ("time".to_owned(), "^0.1.44".to_owned())
+            ]
+        );
+        assert_eq!(
+            dependency_requirements(body, "0.4.19").unwrap()["time"],
+            "^0.1.43"
+        );
+        assert_eq!(dependency_requirements(body, "0.4.2"), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod index;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use upkeep_http::{HttpError, RedactedUrl, Request, Url};
@@ -63,12 +64,56 @@ impl DatasourceApi for Crate {
     ) -> BoxFuture<'a, Result<ReleaseResult, DatasourceError>> {
         Box::pin(get_releases(context, query))
     }
+
+    fn get_dependency_requirements<'a>(
+        &'a self,
+        context: &'a LookupContext,
+        query: &'a ReleaseQuery,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Option<BTreeMap<String, String>>, DatasourceError>> {
+        Box::pin(async move {
+            let file = fetch_index_file(context, query).await?;
+            Ok(index::dependency_requirements(&file.body.body, version))
+        })
+    }
+}
+
+/// An index file as fetched: its bytes, URL and registry base.
+struct IndexFile {
+    body: upkeep_http::Response,
+    url: Url,
+    base: String,
+    base_url: Url,
 }
 
 async fn get_releases(
     context: &LookupContext,
     query: &ReleaseQuery,
 ) -> Result<ReleaseResult, DatasourceError> {
+    let name = query.package_name.as_str();
+    let file = fetch_index_file(context, query).await?;
+    let mut result = index::parse_index_file(&file.body.body).map_err(|reason| {
+        DatasourceError::InvalidResponse {
+            package: name.to_owned(),
+            url: RedactedUrl::from(file.url.clone()).to_string(),
+            reason,
+        }
+    })?;
+    if result.releases.is_empty() && result.yanked_versions.is_empty() {
+        return Err(DatasourceError::NotFound {
+            package: name.to_owned(),
+            registry: RedactedUrl::from(file.base_url).to_string(),
+        });
+    }
+    result.registry_url = Some(file.base);
+    Ok(result)
+}
+
+/// The crate's index file (shared, through the HTTP cache, by every question about it).
+async fn fetch_index_file(
+    context: &LookupContext,
+    query: &ReleaseQuery,
+) -> Result<IndexFile, DatasourceError> {
     let name = query.package_name.as_str();
     let unsupported = |reason: String| DatasourceError::Unsupported {
         package: name.to_owned(),
@@ -95,18 +140,12 @@ async fn get_releases(
         Err(HttpError::NotFound { .. }) => return Err(not_found()),
         Err(error) => return Err(error.into()),
     };
-    let mut result = index::parse_index_file(&response.body).map_err(|reason| {
-        DatasourceError::InvalidResponse {
-            package: name.to_owned(),
-            url: RedactedUrl::from(url).to_string(),
-            reason,
-        }
-    })?;
-    if result.releases.is_empty() && result.yanked_versions.is_empty() {
-        return Err(not_found());
-    }
-    result.registry_url = Some(base);
-    Ok(result)
+    Ok(IndexFile {
+        body: response,
+        url,
+        base,
+        base_url,
+    })
 }
 
 /// Fetches and checks `config.json` (shared by every crate of the registry in a run).

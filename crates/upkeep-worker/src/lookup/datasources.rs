@@ -1,6 +1,7 @@
 //! [`Datasources`]: the datasources one lookup may use — the built-in list, or any
 //! set a test or an embedder injects.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use upkeep_datasource::{
@@ -70,5 +71,13 @@ impl DatasourceApi for Builtin {
         version: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, DatasourceError>> {
         self.0.get_release_timestamp(context, query, version)
+    }
+    fn get_dependency_requirements<'a>(
+        &'a self,
+        context: &'a LookupContext,
+        query: &'a ReleaseQuery,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Option<BTreeMap<String, String>>, DatasourceError>> {
+        self.0.get_dependency_requirements(context, query, version)
     }
 }

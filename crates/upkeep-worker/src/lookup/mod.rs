@@ -9,20 +9,25 @@
 //!   package, bounded concurrency, facts fetched only for the versions proposed, host
 //!   and package failures recorded where they belong ([`LookupReport`]).
 //!
-//! Vulnerability data plugs in through [`AffectedVersions`] (per package) and
-//! [`VulnerabilityLookup`] (per run); without it nothing is affected.
+//! Vulnerability data comes from a [`upkeep_vuln::VulnerabilitySource`] asked once per
+//! run about every package (`advisories`), then judged per package through
+//! [`AffectedVersions`]; vulnerable packages only a lock file holds get lockfile-only
+//! fixes (`transitive`). Without a source nothing is affected.
 //!
 //! Non-goals here: rollbacks (`rollbackPrs`), replacements, `lockFileMaintenance`,
 //! changelogs; grouping and scheduling belong to the plan stage.
 
+mod advisories;
 mod datasources;
 mod decide;
 mod filter;
 mod report;
 mod run;
 mod settings;
+mod transitive;
 mod vulnerabilities;
 
+pub use advisories::{RunAdvisories, VulnerabilityUnavailable};
 pub use datasources::Datasources;
 pub use decide::{
     AffectedVersions, Decision, Facts, LookupInput, Missing, NoVulnerabilities, decide,
@@ -32,4 +37,5 @@ pub use run::{
     LookupKey, LookupOptions, LookupProgress, SettingsFor, VulnerabilityLookup, lookup_repository,
 };
 pub use settings::{AllowedVersions, LookupSettings, SettingError, parse_age};
+pub use transitive::TRANSITIVE_DEP_TYPE;
 pub use vulnerabilities::AdvisoryLookup;

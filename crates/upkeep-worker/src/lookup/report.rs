@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use upkeep_manager::ExtractErrorEntry;
 use upkeep_types::{Datasource, LookedUpDependency};
 
+use super::advisories::VulnerabilityUnavailable;
+
 /// The lookup stage's result for one repository.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -20,6 +22,10 @@ pub struct LookupReport {
     pub host_errors: Vec<HostError>,
     /// Dependencies whose own lookup failed (unknown package, unusable answer).
     pub lookup_errors: Vec<LookupError>,
+    /// Ecosystems whose vulnerability data could not be had: nothing in them was judged
+    /// vulnerable or safe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vulnerabilities_unavailable: Vec<VulnerabilityUnavailable>,
 }
 
 /// One file after lookup.
@@ -66,9 +72,13 @@ pub struct LookupError {
 }
 
 impl LookupReport {
-    /// Whether every file was extracted and every lookup completed.
+    /// Whether every file was extracted, every lookup completed and the vulnerability
+    /// data was had.
     pub fn is_complete(&self) -> bool {
-        self.errors.is_empty() && self.host_errors.is_empty() && self.lookup_errors.is_empty()
+        self.errors.is_empty()
+            && self.host_errors.is_empty()
+            && self.lookup_errors.is_empty()
+            && self.vulnerabilities_unavailable.is_empty()
     }
 
     /// Every dependency with its manager and file, in report order.

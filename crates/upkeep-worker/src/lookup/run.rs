@@ -30,18 +30,21 @@ use upkeep_datasource::{
     DatasourceApi, DatasourceError, LookupContext, ReleaseQuery, ReleaseResult,
 };
 use upkeep_http::HttpError;
-use upkeep_manager::ExtractReport;
+use upkeep_manager::{ExtractReport, FileSource};
 use upkeep_types::{Datasource, Dependency, LookedUpDependency, SkipReason};
 use upkeep_versioning::{Versioning, get_versioning};
+use upkeep_vuln::VulnerabilitySource;
 
+use super::advisories::{self, Queries};
 use super::datasources::Datasources;
 use super::decide::{AffectedVersions, Facts, LookupInput, Missing, NoVulnerabilities, decide};
 use super::report::{HostError, LookedUpPackageFile, LookupError, LookupReport};
 use super::settings::LookupSettings;
+use super::transitive;
 use super::vulnerabilities::{FixInput, vulnerability_fix};
 
-/// The seam for vulnerability data (issue: secure versions): the affected versions of
-/// one package, or `None` when nothing is known about it.
+/// The vulnerability data of a run, per package: the affected versions of one package,
+/// or `None` when nothing is known about it.
 pub trait VulnerabilityLookup: Send + Sync {
     /// The affected versions of `package_name` on `datasource`.
     fn affected_versions(
@@ -74,8 +77,12 @@ pub struct LookupOptions {
     pub concurrency: usize,
     /// The time `minimumReleaseAge` is measured against.
     pub now: Timestamp,
-    /// Vulnerability data, when available.
-    pub vulnerabilities: Option<Arc<dyn VulnerabilityLookup>>,
+    /// Where vulnerability data comes from (offline database, OSV API); `None`: none
+    /// is used and nothing is judged vulnerable.
+    pub vulnerabilities: Option<Arc<dyn VulnerabilitySource>>,
+    /// The checkout's files, to read the lock files again for the transitive analysis
+    /// (vulnerable packages no package file names); `None`: direct dependencies only.
+    pub files: Option<Arc<dyn FileSource + Send + Sync>>,
     /// Progress reporting.
     pub progress: Option<Arc<dyn LookupProgress>>,
 }
@@ -88,6 +95,7 @@ impl Default for LookupOptions {
             concurrency: 16,
             now: Timestamp::now(),
             vulnerabilities: None,
+            files: None,
             progress: None,
         }
     }
@@ -162,10 +170,15 @@ pub async fn lookup_repository(
     datasources: &Datasources,
     options: &LookupOptions,
 ) -> LookupReport {
+    let (locks, lock_errors) = match (&options.vulnerabilities, &options.files) {
+        (Some(_), Some(files)) => transitive::read_locks(files.as_ref(), &extract),
+        _ => (Vec::new(), Vec::new()),
+    };
     let mut report = LookupReport {
         errors: extract.errors,
         ..LookupReport::default()
     };
+    report.errors.extend(lock_errors);
     let mut groups: BTreeMap<LookupKey, Vec<Member>> = BTreeMap::new();
     for (manager, files) in extract.package_files {
         let mut looked_up_files = Vec::with_capacity(files.len());
@@ -202,7 +215,49 @@ pub async fn lookup_repository(
         }
         report.package_files.insert(manager, looked_up_files);
     }
-    run_groups(groups, context, datasources, options, &mut report).await;
+    let advisories = match &options.vulnerabilities {
+        Some(source) => {
+            let mut queries = Queries::default();
+            for key in groups.keys() {
+                queries.add_datasource(key.datasource, &key.package_name);
+            }
+            transitive::add_queries(&locks, &mut queries);
+            match advisories::load(source.as_ref(), queries).await {
+                Ok(advisories) => Some(Arc::new(advisories)),
+                Err(unavailable) => {
+                    report.vulnerabilities_unavailable = unavailable;
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let lookup = advisories
+        .clone()
+        .map(|advisories| advisories as Arc<dyn VulnerabilityLookup>);
+    run_groups(
+        groups,
+        Arc::clone(&context),
+        datasources,
+        lookup,
+        options,
+        &mut report,
+    )
+    .await;
+    if let Some(advisories) = advisories {
+        let fixes = transitive::transitive_fixes(
+            &locks,
+            &advisories,
+            &context,
+            datasources,
+            options,
+            &mut report.lookup_errors,
+        )
+        .await;
+        for (manager, file) in fixes {
+            report.package_files.entry(manager).or_default().push(file);
+        }
+    }
     report
 }
 
@@ -286,6 +341,7 @@ async fn run_groups(
     groups: BTreeMap<LookupKey, Vec<Member>>,
     context: Arc<LookupContext>,
     datasources: &Datasources,
+    vulnerabilities: Option<Arc<dyn VulnerabilityLookup>>,
     options: &LookupOptions,
     report: &mut LookupReport,
 ) {
@@ -300,8 +356,7 @@ async fn run_groups(
             .get(key.datasource)
             .expect("prepare kept only available datasources");
         let task = GroupTask {
-            affected: options
-                .vulnerabilities
+            affected: vulnerabilities
                 .as_ref()
                 .and_then(|source| source.affected_versions(key.datasource, &key.package_name))
                 .unwrap_or_else(|| Arc::new(NoVulnerabilities)),

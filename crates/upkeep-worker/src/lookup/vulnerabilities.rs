@@ -11,60 +11,41 @@
 use std::sync::Arc;
 
 use upkeep_datasource::ReleaseResult;
-use upkeep_types::{Datasource, DependencyAdvisory, Update, UpdateType};
+use upkeep_types::{Update, UpdateType};
 use upkeep_versioning::{NewValueRequest, RangeStrategy, Version, Versioning};
-use upkeep_vuln::{Advisory, AdvisoryIndex, Ecosystem};
+use upkeep_vuln::{
+    Advisory, AdvisoryIndex, BoxFuture, DatabaseError, PackageQuery, VulnerabilitySource,
+};
 
 use super::decide::AffectedVersions;
-use super::run::VulnerabilityLookup;
 
-/// [`VulnerabilityLookup`] over an indexed advisory database (offline dump or OSV API).
+/// A [`VulnerabilitySource`] over an advisory index already in memory (an offline
+/// database indexed once and shared by several lookups, or records a test built).
 pub struct AdvisoryLookup {
     index: Arc<AdvisoryIndex>,
 }
 
 impl AdvisoryLookup {
-    /// Looks packages up in `index`.
+    /// Answers from `index`.
     pub fn new(index: Arc<AdvisoryIndex>) -> AdvisoryLookup {
         AdvisoryLookup { index }
     }
 }
 
-impl VulnerabilityLookup for AdvisoryLookup {
-    fn affected_versions(
-        &self,
-        datasource: Datasource,
-        package_name: &str,
-    ) -> Option<Arc<dyn AffectedVersions>> {
-        let ecosystem = Ecosystem::for_datasource(datasource)?;
-        let advisories = self.index.advisories(ecosystem, package_name);
-        (!advisories.is_empty()).then(|| Arc::new(PackageAdvisories(advisories)) as _)
-    }
-}
-
-/// The advisories of one package.
-struct PackageAdvisories(Arc<[Advisory]>);
-
-impl AffectedVersions for PackageAdvisories {
-    fn is_affected(&self, version: &Version) -> bool {
-        self.0.iter().any(|advisory| advisory.affects(version))
+impl VulnerabilitySource for AdvisoryLookup {
+    fn name(&self) -> String {
+        "an in-memory advisory index".to_owned()
     }
 
-    fn advisories(&self, version: &Version) -> Vec<DependencyAdvisory> {
-        self.0
+    fn advisories<'a>(
+        &'a self,
+        packages: &'a [PackageQuery],
+    ) -> BoxFuture<'a, Result<Vec<Arc<[Advisory]>>, DatabaseError>> {
+        let answers = packages
             .iter()
-            .filter(|advisory| advisory.affects(version))
-            .map(|advisory| DependencyAdvisory {
-                id: advisory.id.clone(),
-                aliases: advisory.aliases.clone(),
-                summary: advisory.summary.clone(),
-                severity: advisory.severity.label.as_str().to_owned(),
-                score: advisory.severity.score.map(|score| format!("{score:.1}")),
-                affected_ranges: advisory.affected_ranges.clone(),
-                fixed_in: advisory.fixed_versions.clone(),
-                url: advisory.url.clone(),
-            })
-            .collect()
+            .map(|package| self.index.advisories(package.ecosystem, &package.name))
+            .collect();
+        Box::pin(std::future::ready(Ok(answers)))
     }
 }
 

@@ -97,9 +97,13 @@ pub(super) fn update_context(prepared: &Prepared) -> Context {
     context.set("isLockFileMaintenance", is(UpdateType::LockFileMaintenance));
     context.set("isLockfileUpdate", is_lockfile_update(prepared));
     context.set("isVulnerabilityFix", prepared.is_vulnerability_fix);
+    // A lockfile update without a value of its own (a transitive package) moves to one
+    // exact version: its messages name that version.
+    let exact_lock_version =
+        update.new_value.is_none() && update.new_digest.is_none() && update.new_version.is_some();
     context.set(
         "isSingleVersion",
-        update.new_value.as_deref().is_some_and(is_single_version),
+        update.new_value.as_deref().is_some_and(is_single_version) || exact_lock_version,
     );
     context.set("isGroup", prepared.group_name.is_some());
     context.set("groupName", prepared.group_name.clone());

@@ -46,7 +46,7 @@ pub use report::{DashboardAction, PlatformRunReport, PrAction, PublishedBranch};
 use crate::apply::Tools;
 use crate::branch_commit::semantic_commits_detected;
 use crate::config::{apply_update_rules, load_repository_config};
-use crate::lookup::{Datasources, LookupOptions, LookupReport, VulnerabilityLookup};
+use crate::lookup::{Datasources, LookupOptions, LookupReport};
 use crate::plan::{ExistingBranch, PlanContext, RepositoryState, plan_branches};
 use crate::publish::dashboard::{Action, DashboardRequests, read_requests, render_dashboard};
 use crate::publish::lifecycle::{OBSOLETE_COMMENT, obsolete_branches, obsolete_prs};
@@ -54,6 +54,7 @@ use crate::publish::marker::compare;
 use crate::publish::onboarding::{Onboarding, OnboardingDecision, decide_onboarding};
 use crate::publish::presets::PlatformPresets;
 use crate::run::{DEFAULT_GIT_AUTHOR, candidates, settings_for};
+use upkeep_vuln::VulnerabilitySource;
 
 /// How a platform run goes.
 #[derive(Clone)]
@@ -77,7 +78,7 @@ pub struct PlatformRunOptions {
     /// Packages looked up at once.
     pub concurrency: usize,
     /// Vulnerability data, when available.
-    pub vulnerabilities: Option<Arc<dyn VulnerabilityLookup>>,
+    pub vulnerabilities: Option<Arc<dyn VulnerabilitySource>>,
     /// Allow `file://` clone URLs (tests against bare repositories on disk).
     pub allow_local_remotes: bool,
 }
@@ -414,6 +415,8 @@ impl<'a, P: Platform> Run<'a, P> {
             concurrency: self.options.concurrency.max(1),
             now: self.options.now,
             vulnerabilities: self.options.vulnerabilities.clone(),
+            // lock files are read again for vulnerable transitive packages
+            files: Some(Arc::new(crate::DiskFiles::new(root))),
             ..LookupOptions::default()
         };
         let mut lookup = self.runtime.block_on(crate::lookup::lookup_repository(

@@ -110,6 +110,31 @@ fn a_lock_file_only_update_gets_its_own_branch_suffix() {
 }
 
 #[test]
+fn a_transitive_lock_file_fix_gets_a_security_branch_and_names_its_version() {
+    // as the lookup reports a vulnerable package only package-lock.json holds
+    let mut input = npm("minimist", "1.2.5", "1.2.6", UpdateType::LockfileUpdate)
+        .file("package-lock.json")
+        .vulnerability_fix();
+    input.dependency.dependency.current_value = None;
+    input.dependency.dependency.dep_type = Some("transitive".into());
+    input.update.new_value = None;
+    input.update.is_lockfile_update = true;
+    let plan = plan(r#"{"schedule": ["on saturday"]}"#, &[input]);
+    assert_eq!(names(&plan), ["upkeep/npm-minimist-vulnerability"]);
+    let branch = &plan.branches[0];
+    assert_eq!(
+        branch.pr_title,
+        "[SECURITY] Update dependency minimist to v1.2.6"
+    );
+    assert_eq!(
+        branch.state,
+        upkeep_types::BranchState::Ready,
+        "{branch:#?}"
+    );
+    assert!(branch.labels.iter().any(|label| label == "security"));
+}
+
+#[test]
 fn pins_share_one_pin_dependencies_branch() {
     let plan = plan(
         "{}",
