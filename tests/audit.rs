@@ -2,7 +2,7 @@
 //! and an npm project with lock files) against the real advisory records beside them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
@@ -11,7 +11,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn audit(path: &Path, extra: &[&str]) -> (Output, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_upkeep"))
+    let output = crate::upkeep()
         .arg("audit")
         .arg(path)
         .args(["--json"])

@@ -2,7 +2,6 @@
 //! `redis-server`; a dead Redis costs one warning, not the lookup.
 
 use std::fs;
-use std::process::Command;
 
 use serde_json::{Value, json};
 use upkeep_testkit::{RedisServer, StaticRegistry};
@@ -32,7 +31,7 @@ fn checkout(registry: &StaticRegistry) -> tempfile::TempDir {
 }
 
 fn lookup(root: &std::path::Path, cache: &str) -> (Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_upkeep"))
+    let output = crate::upkeep()
         .args(["lookup", "--json", "--stats", "--cache", cache])
         .arg(root)
         .env_remove("UPKEEP_LOG_LEVEL")
@@ -85,7 +84,7 @@ fn a_rediss_url_shares_answers_over_tls() {
     let registry = StaticRegistry::start();
     let root = checkout(&registry);
     let lookup = || {
-        let output = Command::new(env!("CARGO_BIN_EXE_upkeep"))
+        let output = crate::upkeep()
             .args(["lookup", "--json", "--stats", "--cache", &redis.tls_url()])
             .arg(root.path())
             // The test CA, through the system trust store's own override.

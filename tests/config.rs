@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn upkeep() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_upkeep"))
+    crate::upkeep()
 }
 
 fn demo() -> &'static Path {

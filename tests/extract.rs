@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn upkeep() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_upkeep"))
+    crate::upkeep()
 }
 
 fn extract_json(path: &Path) -> (Output, Value) {

@@ -8,7 +8,7 @@ use serde_json::Value;
 use upkeep_testkit::Verdaccio;
 
 fn upkeep() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_upkeep"))
+    crate::upkeep()
 }
 
 #[test]

@@ -9,7 +9,7 @@ use upkeep_testkit::StaticRegistry;
 
 /// The binary, with vulnerability data off: these tests never reach the OSV API.
 fn upkeep() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_upkeep"));
+    let mut command = crate::upkeep();
     command
         .env_remove("UPKEEP_OSV_DB")
         .env("UPKEEP_OSV_API", "off");

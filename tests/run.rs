@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn upkeep() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_upkeep"));
+    let mut command = crate::upkeep();
     command
         .env_remove("UPKEEP_GIT_AUTHOR")
         .env_remove("UPKEEP_DRY_RUN")

@@ -12,7 +12,7 @@ use upkeep_server::serve::signature::sign;
 const SECRET: &str = "e2e webhook secret";
 
 fn upkeep() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_upkeep"));
+    let mut command = crate::upkeep();
     command.env_remove("UPKEEP_WEBHOOK_SECRET");
     command
 }

@@ -1,5 +1,7 @@
 //! End-to-end tests of the `upkeep` binary.
 
+use std::process::Command;
+
 mod audit;
 mod cache;
 mod config;
@@ -10,3 +12,12 @@ mod lookup;
 mod run;
 mod serve;
 mod vulnerabilities;
+
+/// The binary under test. The OSV API (asked by default) is off so that no test reaches
+/// past loopback; a test that wants vulnerability data passes `--osv-db` or points
+/// `--osv-api` at its loopback server.
+pub fn upkeep() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upkeep"));
+    command.env("UPKEEP_OSV_API", "off");
+    command
+}

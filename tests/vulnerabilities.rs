@@ -167,7 +167,7 @@ impl Fixture {
 
     fn upkeep(&self, args: &[&str]) -> (Output, Value) {
         let output = self
-            .tool(Command::new(env!("CARGO_BIN_EXE_upkeep")))
+            .tool(crate::upkeep())
             .args(args)
             .arg(&self.root)
             .output()
@@ -359,7 +359,7 @@ fn lookup_asks_the_osv_api_once_and_reports_it_unavailable_when_it_is_down() {
 
     // the table says so too
     let output = fixture
-        .tool(Command::new(env!("CARGO_BIN_EXE_upkeep")))
+        .tool(crate::upkeep())
         .args(["lookup", "--osv-api", &api.url()])
         .arg(&fixture.root)
         .output()

@@ -10,7 +10,6 @@ mod metrics;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The repository root.
 fn root() -> &'static Path {
@@ -33,7 +32,7 @@ const PENDING_MERGE_ENV: &[&str] = &["UPKEEP_SHARD_COUNT", "UPKEEP_WEBHOOK_SECRE
 
 /// What `upkeep SUBCOMMAND --help` prints, or `None` when there is no such subcommand.
 fn help(subcommand: &str) -> Option<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_upkeep"))
+    let output = crate::upkeep()
         .args([subcommand, "--help"])
         .output()
         .unwrap();

@@ -129,22 +129,27 @@ pub fn init(
     redactor: Redactor,
 ) -> Result<LogHandle, LogError> {
     let writer = redactor.clone().stderr_writer();
-    tracing::subscriber::set_global_default(subscriber(format, filter, writer))
+    // colours only for a person at a terminal, never into a file or a collector
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing::subscriber::set_global_default(subscriber(format, filter, writer, ansi))
         .map_err(|_| LogError::AlreadyInstalled)?;
     Ok(LogHandle { redactor })
 }
 
-/// The subscriber [`init`] installs, writing to any writer (tests capture it).
+/// The subscriber [`init`] installs, writing to any writer (tests capture it), with
+/// ANSI colours in pretty lines when `ansi`.
 pub fn subscriber<W>(
     format: LogFormat,
     filter: EnvFilter,
     writer: W,
+    ansi: bool,
 ) -> Box<dyn tracing::Subscriber + Send + Sync>
 where
     W: for<'writer> tracing_subscriber::fmt::MakeWriter<'writer> + Send + Sync + 'static,
 {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi && format == LogFormat::Pretty)
         .with_writer(writer);
     match format {
         LogFormat::Pretty => Box::new(builder.finish()),
@@ -214,7 +219,7 @@ mod tests {
         let redactor = Redactor::new(["ghs_installationtoken".to_owned()]);
         let writer = redactor.writer(move || Sink(std::sync::Arc::clone(&sink)));
         let filter = EnvFilter::builder().parse("info").unwrap();
-        tracing::subscriber::with_default(subscriber(format, filter, writer), log);
+        tracing::subscriber::with_default(subscriber(format, filter, writer, false), log);
         String::from_utf8(output.lock().unwrap().clone()).unwrap()
     }
 
