@@ -392,12 +392,14 @@ fn cvss_v3_scores_match_the_published_scores() {
 }
 
 #[test]
-fn cvss_v4_only_record_is_kept_unscored() {
+fn cvss_v4_only_record_is_scored_from_its_vector() {
     let db = records();
     let advisory = only(&db, crates(), "time", "0.3.46");
     assert_eq!(advisory.id, "RUSTSEC-2026-0009");
-    assert_eq!(advisory.severity.label, SeverityLabel::Unknown);
-    assert_eq!(advisory.severity.score, None);
+    assert_eq!(advisory.severity.source, SeveritySource::CvssV4);
+    let score = advisory.severity.score.unwrap();
+    assert_eq!(SeverityLabel::from_score(score), advisory.severity.label);
+    assert_ne!(advisory.severity.label, SeverityLabel::Unknown);
     assert!(
         advisory
             .severity

@@ -87,6 +87,8 @@ impl SeverityLabel {
 pub enum SeveritySource {
     /// Computed from a CVSS v3 vector.
     CvssV3,
+    /// Computed from a CVSS v4.0 vector (FIRST's MacroVector scoring, by the `cvss` crate).
+    CvssV4,
     /// The database's own label (`database_specific.severity`).
     Database,
     /// A malicious package, rated critical.
@@ -99,11 +101,11 @@ pub enum SeveritySource {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Severity {
-    /// The CVSS base score, when a v3 vector gave one.
+    /// The CVSS base score, when a v3 or v4 vector gave one.
     pub score: Option<f64>,
     /// The qualitative label.
     pub label: SeverityLabel,
-    /// The vector the score came from, or the CVSS v4 vector of an unscored record.
+    /// The vector the score came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vector: Option<String>,
     /// Where the label came from.
@@ -141,6 +143,20 @@ impl Severity {
                 source: SeveritySource::CvssV3,
             };
         }
+        // v3 first: the scores users compare with (NVD, GitHub) are still mostly v3.1
+        let best_v4 = scores()
+            .filter(|entry| entry.kind == SeverityType::CvssV4)
+            .filter_map(|entry| Some((cvss4_score(&entry.score)?, entry)))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((score, entry)) = best_v4 {
+            return Severity {
+                score: Some(score),
+                label: SeverityLabel::from_score(score),
+                vector: Some(entry.score.clone()),
+                source: SeveritySource::CvssV4,
+            };
+        }
+        // an unparseable v4 vector is still worth showing next to the database's label
         let v4_vector = scores()
             .find(|entry| entry.kind == SeverityType::CvssV4)
             .map(|entry| entry.score.clone());
@@ -165,7 +181,7 @@ impl Severity {
     /// most severe.
     pub fn merge(severities: impl IntoIterator<Item = Severity>) -> Severity {
         let rank = |severity: &Severity| match severity.source {
-            SeveritySource::CvssV3 => 3,
+            SeveritySource::CvssV3 | SeveritySource::CvssV4 => 3,
             SeveritySource::Database => 2,
             SeveritySource::Malicious => 1,
             SeveritySource::Unknown => 0,
@@ -181,6 +197,12 @@ impl Severity {
             })
             .unwrap_or_else(Severity::unknown)
     }
+}
+
+/// The base score of a CVSS v4.0 vector (`CVSS:4.0/AV:N/…`), `None` when it is not one.
+fn cvss4_score(vector: &str) -> Option<f64> {
+    let vector: cvss::v4::Vector = vector.trim().parse().ok()?;
+    Some(vector.score().value())
 }
 
 #[cfg(test)]
@@ -237,5 +259,36 @@ mod tests {
             computed
         );
         assert_eq!(Severity::merge([]), Severity::unknown());
+    }
+
+    #[test]
+    fn cvss4_vectors_are_scored_like_firsts_calculator() {
+        // values as FIRST's CVSS v4.0 calculator gives them
+        let cases = [
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                9.3,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+                10.0,
+            ),
+            (
+                "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                8.5,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N",
+                0.0,
+            ),
+        ];
+        for (vector, expected) in cases {
+            assert_eq!(cvss4_score(vector), Some(expected), "{vector}");
+        }
+        assert_eq!(
+            cvss4_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            None
+        );
+        assert_eq!(cvss4_score("CVSS:4.0/AV:N"), None);
     }
 }
