@@ -361,3 +361,217 @@ fn a_vulnerable_dependency_gets_a_security_pr() {
     assert_eq!(world.gh.pulls(REPO).len(), 2);
     world.assert_no_violations();
 }
+
+#[test]
+fn a_secondary_rate_limit_is_waited_out_without_a_duplicate_pr() {
+    let world = configured(plain_config());
+    let gh = &world.gh;
+    // GitHub pushes back on the second PR: its creation is refused twice, then accepted.
+    let platform = harness::Hooked::new(&world.upkeep, "create_pull_request", 2, || {
+        gh.secondary_rate_limit(2, 1)
+    });
+    let report = world.run_with(&platform);
+    harness::assert_clean(&report);
+    assert!(platform.fired());
+    let limited: Vec<_> = gh
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 403)
+        .collect();
+    assert_eq!(limited.len(), 2, "{limited:#?}");
+    assert!(
+        limited.iter().all(|r| r.operation == "pulls/create"),
+        "{limited:#?}"
+    );
+    let pulls = gh.pulls(REPO);
+    assert_eq!(pulls.len(), 4);
+    for name in [
+        "upkeep/alpha-1.x",
+        "upkeep/alpha-2.x",
+        "upkeep/beta-1.x",
+        "upkeep/delta-1.x",
+    ] {
+        assert_eq!(world.pulls_from(name).len(), 1, "{name}");
+        assert_eq!(labels(&world.pull(name)), ["dependencies"], "{name}");
+        assert_eq!(branch(&report, name).pr, PrAction::Created, "{name}");
+    }
+    world.assert_no_violations();
+
+    // The next run finds everything in place.
+    let (_, counted) = world.run_counting();
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    assert_eq!(gh.pulls(REPO).len(), 4);
+}
+
+fn automerge_config() -> serde_json::Value {
+    json!({
+        "prHourlyLimit": 0,
+        "packageRules": [
+            {"matchPackageNames": ["alpha", "delta"], "enabled": false},
+            {"matchUpdateTypes": ["patch"], "automerge": true}
+        ]
+    })
+}
+
+#[test]
+fn automerge_on_a_patch_pr_turns_on_githubs_native_auto_merge() {
+    let world = configured(automerge_config());
+    let (report, counted) = world.run_counting();
+    let beta = branch(&report, "upkeep/beta-1.x");
+    assert_eq!(beta.pr, PrAction::Created);
+    assert_eq!(
+        beta.automerge_status.as_deref(),
+        Some("native auto-merge enabled")
+    );
+    assert_eq!(counted.operation("graphql"), 1, "{counted:?}");
+    let pr = world.pull("upkeep/beta-1.x");
+    assert_eq!(pr["auto_merge"]["merge_method"], "merge", "{pr}");
+    assert_eq!(pr["auto_merge"]["enabled_by"]["login"], "upkeep-fake[bot]");
+    assert!(pr["merged_at"].is_null());
+    world.assert_no_violations();
+
+    // Once on, it stays on: the rerun writes nothing.
+    let (report, counted) = world.run_counting();
+    assert_eq!(
+        branch(&report, "upkeep/beta-1.x")
+            .automerge_status
+            .as_deref(),
+        Some("waiting: native auto-merge is on; the platform merges")
+    );
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    assert_eq!(counted.operation("graphql"), 0, "{counted:?}");
+    world.assert_no_violations();
+}
+
+#[test]
+fn without_native_auto_merge_upkeep_merges_the_patch_pr_once_its_checks_pass() {
+    let world = configured(automerge_config());
+    world.gh.set_allow_auto_merge(REPO, false);
+
+    // No CI has reported: upkeep waits (Renovate's rule without ignoreTests).
+    let report = world.run();
+    let beta = branch(&report, "upkeep/beta-1.x");
+    assert_eq!(beta.pr, PrAction::Created);
+    let status = beta.automerge_status.clone().unwrap_or_default();
+    assert!(
+        status.starts_with("waiting: the repository has no checks"),
+        "{status}"
+    );
+    let head = world.gh.branch_sha(REPO, "upkeep/beta-1.x").unwrap();
+    assert!(world.pull("upkeep/beta-1.x")["auto_merge"].is_null());
+
+    // CI starts and is still running: still waiting.
+    let ci = world.gh.human("ci");
+    ci.set_status(REPO, &head, "build", "pending");
+    let report = world.run();
+    assert_eq!(
+        branch(&report, "upkeep/beta-1.x")
+            .automerge_status
+            .as_deref(),
+        Some("waiting: the checks are pending")
+    );
+    assert!(world.pull("upkeep/beta-1.x")["merged_at"].is_null());
+
+    // Green: upkeep merges it.
+    ci.set_status(REPO, &head, "build", "success");
+    world
+        .gh
+        .add_check_run(REPO, &head, "test", "completed", Some("success"));
+    let (report, counted) = world.run_counting();
+    let beta = branch(&report, "upkeep/beta-1.x");
+    assert_eq!(beta.pr, PrAction::Merged, "{beta:#?}");
+    assert_eq!(counted.operation("pulls/merge"), 1, "{counted:?}");
+    let merged = world.pull("upkeep/beta-1.x");
+    assert_eq!(merged["state"], "closed");
+    assert!(merged["merged_at"].is_string(), "{merged}");
+    let main = world.gh.file_at(REPO, "main", "Cargo.toml").unwrap();
+    assert!(main.contains("beta = { version = \"=1.0.1\""), "{main}");
+    world.assert_no_violations();
+
+    // Merged means done: no new PR for beta on the next run, and its branch is deleted.
+    let (report, counted) = world.run_counting();
+    assert!(
+        report
+            .branches
+            .iter()
+            .all(|b| b.branch.branch_name != "upkeep/beta-1.x")
+    );
+    assert_eq!(counted.operation("pulls/create"), 0, "{counted:?}");
+    assert_eq!(world.pulls_from("upkeep/beta-1.x").len(), 1);
+    assert!(
+        !world.has_branch("upkeep/beta-1.x"),
+        "the merged branch is cleaned up"
+    );
+    world.assert_no_violations();
+}
+
+#[test]
+fn platform_commit_makes_verified_commits_through_the_git_data_api() {
+    let mut config = plain_config();
+    config["platformCommit"] = json!("enabled");
+    config["rebaseWhen"] = json!("behind-base-branch");
+    let world = configured(config);
+    let (report, counted) = world.run_counting();
+    assert_eq!(counted.pushes, 0, "no git push: {counted:?}");
+    assert_eq!(counted.operation("git/create-commit"), 4, "{counted:?}");
+    assert_eq!(counted.operation("git/create-ref"), 4, "{counted:?}");
+    let alice = world.gh.human("alice");
+    for published in &report.branches {
+        let name = &published.branch.branch_name;
+        let head = world.gh.branch_sha(REPO, name).unwrap();
+        assert_eq!(published.commit.as_deref(), Some(head.as_str()));
+        let commit = alice.request("GET", &format!("/repos/{REPO}/git/commits/{head}"), None);
+        assert_eq!(commit.status, 200);
+        assert_eq!(
+            commit.body["verification"]["verified"], true,
+            "{name}: {}",
+            commit.body
+        );
+        assert!(
+            commit.body["author"]["email"]
+                .as_str()
+                .unwrap()
+                .ends_with("+upkeep-fake[bot]@users.noreply.github.com"),
+            "{}",
+            commit.body
+        );
+        let message = commit.body["message"].as_str().unwrap();
+        assert!(
+            message.contains(published.branch.commit_message.lines().next().unwrap()),
+            "{message}"
+        );
+        let base = world.gh.branch_sha(REPO, "main").unwrap();
+        assert_eq!(world.gh.commit_parents(REPO, &head), [base.as_str()]);
+    }
+    let manifest = world
+        .gh
+        .file_at(REPO, "upkeep/delta-1.x", "Cargo.toml")
+        .unwrap();
+    assert!(
+        manifest.contains("delta = { version = \"=1.3.0\""),
+        "{manifest}"
+    );
+    world.assert_no_violations();
+
+    // The base moves: the branches are moved to new API commits, still verified.
+    let base = world.push_main(&[("README.md", Some("# app\n"))], "Add a README");
+    let (report, counted) = world.run_counting();
+    assert_eq!(counted.pushes, 0);
+    assert_eq!(counted.operation("git/update-ref"), 4, "{counted:?}");
+    for published in &report.branches {
+        assert_eq!(
+            published.action,
+            BranchAction::Rebuilt,
+            "{}",
+            published.branch.branch_name
+        );
+        let head = world
+            .gh
+            .branch_sha(REPO, &published.branch.branch_name)
+            .unwrap();
+        assert_eq!(world.gh.commit_parents(REPO, &head), [base.as_str()]);
+        let commit = alice.request("GET", &format!("/repos/{REPO}/git/commits/{head}"), None);
+        assert_eq!(commit.body["verification"]["verified"], true);
+    }
+    world.assert_no_violations();
+}
