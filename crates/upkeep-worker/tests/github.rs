@@ -575,3 +575,187 @@ fn platform_commit_makes_verified_commits_through_the_git_data_api() {
     }
     world.assert_no_violations();
 }
+
+#[test]
+fn a_branch_deleted_by_a_human_is_ignored_like_a_closed_pr() {
+    let world = configured(plain_config());
+    world.run();
+    let number = world.pull("upkeep/beta-1.x")["number"].as_u64().unwrap();
+    world
+        .gh
+        .human("alice")
+        .delete_branch(REPO, "upkeep/beta-1.x");
+    assert_eq!(world.pull("upkeep/beta-1.x")["state"], "closed");
+
+    let report = world.run();
+    assert_eq!(branch(&report, "upkeep/beta-1.x").pr, PrAction::Ignored);
+    assert!(!world.has_branch("upkeep/beta-1.x"));
+    assert_eq!(world.gh.comments(REPO, number).len(), 1);
+    let (report, counted) = world.run_counting();
+    assert_eq!(branch(&report, "upkeep/beta-1.x").pr, PrAction::Ignored);
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    assert_eq!(world.pulls_from("upkeep/beta-1.x").len(), 1);
+    assert!(!world.has_branch("upkeep/beta-1.x"));
+    world.assert_no_violations();
+}
+
+#[test]
+fn ticking_a_prs_rebase_box_rebuilds_its_branch_and_clears_the_box() {
+    let world = configured(plain_config());
+    world.run();
+    let pr = world.pull("upkeep/delta-1.x");
+    let number = pr["number"].as_u64().unwrap();
+    let before = pr["head"]["sha"].as_str().unwrap().to_owned();
+    world
+        .gh
+        .human("alice")
+        .tick_checkbox(REPO, number, "rebase-check");
+
+    let report = world.run();
+    let delta = branch(&report, "upkeep/delta-1.x");
+    assert_eq!(delta.action, BranchAction::Rebuilt);
+    let pr = world.pull("upkeep/delta-1.x");
+    assert_ne!(pr["head"]["sha"], before.as_str());
+    assert!(
+        body(&pr).contains("- [ ] <!-- rebase-check -->"),
+        "{}",
+        body(&pr)
+    );
+    assert_eq!(delta.pr, PrAction::Updated);
+    let (report, counted) = world.run_counting();
+    assert_eq!(
+        branch(&report, "upkeep/delta-1.x").action,
+        BranchAction::Unchanged
+    );
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    world.assert_no_violations();
+}
+
+#[test]
+fn a_pr_created_behind_an_ambiguous_failure_is_not_duplicated() {
+    let world = configured(plain_config());
+    // GitHub opens the first PR but answers 502: upkeep cannot tell it happened, looks,
+    // finds it, and labels it.
+    world
+        .gh
+        .fail_after_handling(Some("POST"), "/repos/acme/app/pulls", Some(1));
+    let report = world.run();
+    let failed: Vec<_> = world
+        .gh
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 502)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0].operation, "pulls/create");
+    let pulls = world.gh.pulls(REPO);
+    assert_eq!(pulls.len(), 4, "created once, not twice");
+    for pr in &pulls {
+        assert_eq!(labels(pr), ["dependencies"], "{}", pr["title"]);
+        let name = pr["head"]["ref"].as_str().unwrap();
+        assert_eq!(branch(&report, name).pr, PrAction::Created);
+    }
+    let (_, counted) = world.run_counting();
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    world.assert_no_violations();
+}
+
+#[test]
+fn a_humans_commit_on_upkeeps_branch_is_kept() {
+    let mut config = plain_config();
+    config["rebaseWhen"] = json!("behind-base-branch");
+    let world = configured(config);
+    world.run();
+    let head = world.gh.push_files(
+        REPO,
+        "upkeep/delta-1.x",
+        &[("NOTES.md", Some("checked by hand\n"))],
+        "A note",
+    );
+    world.push_main(&[("README.md", Some("# app\n"))], "Add a README");
+    let (report, counted) = world.run_counting();
+    assert_eq!(
+        branch(&report, "upkeep/delta-1.x").action,
+        BranchAction::KeptModified
+    );
+    assert_eq!(world.gh.branch_sha(REPO, "upkeep/delta-1.x").unwrap(), head);
+    assert_eq!(
+        branch(&report, "upkeep/beta-1.x").action,
+        BranchAction::Rebuilt
+    );
+    assert_eq!(counted.operation("pulls/update"), 0, "{counted:?}");
+    world.assert_no_violations();
+}
+
+#[test]
+fn a_rate_limited_branch_is_created_from_the_dashboard() {
+    let world = configured(json!({
+        "prHourlyLimit": 1,
+        "dependencyDashboard": true,
+        "packageRules": [{"matchPackageNames": ["delta"], "enabled": false}]
+    }));
+    let report = world.run();
+    let created: Vec<&str> = report
+        .branches
+        .iter()
+        .filter(|b| b.pr == PrAction::Created)
+        .map(|b| b.branch.branch_name.as_str())
+        .collect();
+    assert_eq!(created.len(), 1, "{:#?}", report.branches);
+    let limited: Vec<&str> = report
+        .branches
+        .iter()
+        .filter(|b| b.action == BranchAction::RateLimited)
+        .map(|b| b.branch.branch_name.as_str())
+        .collect();
+    assert_eq!(limited.len(), 2, "{:#?}", report.branches);
+    let Some(DashboardAction::Created(dashboard)) = report.dashboard else {
+        panic!("{:?}", report.dashboard)
+    };
+    let issue = world.gh.issues(REPO).remove(0);
+    assert!(body(&issue).contains("## Rate-Limited"), "{}", body(&issue));
+    let target = limited[0].to_owned();
+    world
+        .gh
+        .human("alice")
+        .tick_checkbox(REPO, dashboard, &format!("={target} -->"));
+
+    let report = world.run();
+    assert_eq!(branch(&report, &target).pr, PrAction::Created);
+    assert_eq!(world.pull(&target)["state"], "open");
+    assert_eq!(report.dashboard, Some(DashboardAction::Updated(dashboard)));
+    let issue = world.gh.issues(REPO).remove(0);
+    assert!(!body(&issue).contains("[x]"), "{}", body(&issue));
+    assert_eq!(world.gh.pulls(REPO).len(), 2, "only the one asked for");
+    world.assert_no_violations();
+
+    // Once created, it stays: the next run keeps its PR open and writes nothing.
+    let (report, counted) = world.run_counting();
+    assert_eq!(branch(&report, &target).pr, PrAction::Unchanged);
+    assert_eq!(world.pull(&target)["state"], "open");
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    world.assert_no_violations();
+}
+
+#[test]
+fn a_local_preset_is_read_through_the_platform() {
+    let world = World::new(
+        &["alpha", "beta", "delta"],
+        &versions(),
+        &[(
+            "renovate.json",
+            r#"{"extends": ["local>acme/renovate-config"]}"#,
+        )],
+    );
+    world.gh.create_repo(
+        "acme/renovate-config",
+        &[(
+            "default.json",
+            r#"{"prHourlyLimit": 0, "labels": ["from-preset"], "packageRules": [{"matchPackageNames": ["alpha", "delta"], "enabled": false}]}"#,
+        )],
+    );
+    let report = world.run();
+    assert_eq!(report.branches.len(), 1, "{:#?}", report.branches);
+    assert_eq!(labels(&world.pull("upkeep/beta-1.x")), ["from-preset"]);
+    world.assert_no_violations();
+}
