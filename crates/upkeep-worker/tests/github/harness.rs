@@ -165,8 +165,17 @@ impl World {
 
     /// Runs and returns what the fake counted for it.
     pub fn run_counting(&self) -> (PlatformRunReport, Counted) {
+        self.counting(|| self.run())
+    }
+
+    /// Runs without checking for errors or a skip, and returns what the fake counted.
+    pub fn run_skipped_counting(&self) -> (PlatformRunReport, Counted) {
+        self.counting(|| self.run_with(self.upkeep.as_ref()))
+    }
+
+    fn counting(&self, run: impl FnOnce() -> PlatformRunReport) -> (PlatformRunReport, Counted) {
         let before = self.counted();
-        let report = self.run();
+        let report = run();
         let after = self.counted();
         let counted = Counted {
             api: Tally {
