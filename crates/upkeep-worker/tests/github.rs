@@ -889,3 +889,138 @@ fn turning_the_dashboard_off_closes_it() {
     assert_eq!(counted.api.writes, 0, "{counted:?}");
     world.assert_no_violations();
 }
+
+#[test]
+fn branch_automerge_fast_forwards_the_base_without_a_pr() {
+    let world = configured(json!({
+        "prHourlyLimit": 0,
+        "packageRules": [
+            {"matchPackageNames": ["alpha", "delta"], "enabled": false},
+            {
+                "matchUpdateTypes": ["patch"],
+                "automerge": true,
+                "automergeType": "branch",
+                "ignoreTests": true
+            }
+        ]
+    }));
+    let (report, counted) = world.run_counting();
+    let beta = branch(&report, "upkeep/beta-1.x");
+    assert_eq!(
+        beta.automerge_status.as_deref(),
+        Some("`main` fast-forwarded to the branch"),
+        "{beta:#?}"
+    );
+    assert_eq!(counted.operation("pulls/create"), 0, "{counted:?}");
+    assert!(world.gh.pulls(REPO).is_empty());
+    let main = world.gh.file_at(REPO, "main", "Cargo.toml").unwrap();
+    assert!(main.contains("beta = { version = \"=1.0.1\""), "{main}");
+    assert_eq!(world.gh.branch_sha(REPO, "main"), beta.commit);
+    assert!(!world.has_branch("upkeep/beta-1.x"));
+
+    let (report, counted) = world.run_counting();
+    assert!(report.branches.is_empty(), "{:#?}", report.branches);
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    world.assert_no_violations();
+}
+
+#[test]
+fn a_branch_that_conflicts_with_the_base_is_rebuilt_on_it() {
+    let world = configured(plain_config());
+    world.run();
+    let number = world.pull("upkeep/beta-1.x")["number"].as_u64().unwrap();
+    // The same line changes on main: the branch conflicts (rebaseWhen: auto rebuilds).
+    let manifest = harness::manifest(&["alpha", "beta", "delta"]).replace(
+        "beta = { version = \"=1.0.0\", registry = \"local\" }",
+        "beta = { version = \"=1.0.0\", registry = \"local\", default-features = false }",
+    );
+    let base = world.push_main(&[("Cargo.toml", Some(&manifest))], "beta without defaults");
+    let report = world.run();
+    let beta = branch(&report, "upkeep/beta-1.x");
+    assert_eq!(beta.action, BranchAction::Rebuilt);
+    let head = world.gh.branch_sha(REPO, "upkeep/beta-1.x").unwrap();
+    assert_eq!(world.gh.commit_parents(REPO, &head), [base.as_str()]);
+    let rebuilt = world.gh.file_at(REPO, &head, "Cargo.toml").unwrap();
+    assert!(
+        rebuilt.contains(
+            "beta = { version = \"=1.0.1\", registry = \"local\", default-features = false }"
+        ),
+        "{rebuilt}"
+    );
+    let pr = world.pull("upkeep/beta-1.x");
+    assert_eq!(pr["number"], number);
+    assert_eq!(pr["mergeable"], true, "{pr}");
+    world.assert_no_violations();
+}
+
+#[test]
+fn an_update_made_by_hand_closes_upkeeps_pr() {
+    let world = configured(plain_config());
+    world.run();
+    let number = world.pull("upkeep/delta-1.x")["number"].as_u64().unwrap();
+    let manifest = harness::manifest(&["alpha", "beta", "delta"]).replace(
+        "delta = { version = \"=1.0.0\"",
+        "delta = { version = \"=1.3.0\"",
+    );
+    world.push_main(&[("Cargo.toml", Some(&manifest))], "delta 1.3 by hand");
+    let report = world.run();
+    assert_eq!(report.closed_prs, [number]);
+    assert_eq!(world.pull("upkeep/delta-1.x")["state"], "closed");
+    assert!(!world.has_branch("upkeep/delta-1.x"));
+    assert_eq!(world.gh.comments(REPO, number).len(), 1);
+    world.assert_no_violations();
+}
+
+#[test]
+fn a_new_pr_gets_its_reviewers_assignees_and_draft_in_three_writes() {
+    let world = configured(json!({
+        "prHourlyLimit": 0,
+        "platformCommit": "disabled",
+        "labels": ["dependencies"],
+        "reviewers": ["alice"],
+        "assignees": ["bob"],
+        "draftPR": true,
+        "packageRules": [{"matchPackageNames": ["alpha", "delta"], "enabled": false}]
+    }));
+    let (_, counted) = world.run_counting();
+    let pr = world.pull("upkeep/beta-1.x");
+    assert_eq!(pr["draft"], true);
+    assert_eq!(pr["requested_reviewers"][0]["login"], "alice", "{pr}");
+    assert_eq!(pr["assignees"][0]["login"], "bob", "{pr}");
+    assert_eq!(labels(&pr), ["dependencies"]);
+    // create, labels + assignees in one issue edit, review request — and the dashboard
+    // is off: nothing else.
+    assert_eq!(counted.api.writes, 3, "{counted:?}");
+    assert_eq!(counted.pushes, 1);
+    let (_, counted) = world.run_counting();
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    world.assert_no_violations();
+}
+
+#[test]
+fn the_onboarding_pr_is_closed_when_a_config_lands_on_the_base_another_way() {
+    let world = World::new(&["alpha", "beta", "delta"], &versions(), &[]);
+    world.run();
+    let number = world.pull("upkeep/configure")["number"].as_u64().unwrap();
+    let text = harness::config_text(&plain_config());
+    world.push_main(
+        &[("renovate.json", Some(&text))],
+        "Configure upkeep by hand",
+    );
+    let report = world.run();
+    assert!(report.onboarding.is_none());
+    assert!(
+        report.closed_prs.contains(&number),
+        "{:?}",
+        report.closed_prs
+    );
+    assert_eq!(world.pull("upkeep/configure")["state"], "closed");
+    assert!(!world.has_branch("upkeep/configure"));
+    assert_eq!(world.gh.comments(REPO, number).len(), 1);
+    assert_eq!(
+        world.gh.pulls(REPO).len(),
+        5,
+        "the onboarding PR and four updates"
+    );
+    world.assert_no_violations();
+}
