@@ -20,7 +20,7 @@ use crate::error::GitError;
 use crate::redact::redact_url;
 use crate::refname::{is_owned_branch, validate_branch_name};
 use crate::remote::RemoteRef;
-use crate::runner::{Git, GitOutput, Invocation};
+use crate::runner::{Git, GitCredential, GitOutput, Invocation};
 
 /// How deep upkeep's branches are fetched at first; deepened when that is not enough.
 pub(crate) const BRANCH_FETCH_DEPTH: u32 = 16;
@@ -155,6 +155,12 @@ impl WorkDir {
     /// repository's config (`branchPrefix`) has been read from the clone.
     pub fn set_branch_prefix(&mut self, prefix: &str) {
         self.prefix = prefix.to_owned();
+    }
+
+    /// Replaces the credential later fetches and pushes use: an installation token
+    /// handed out when the clone was made may expire before the run ends.
+    pub fn set_credential(&mut self, credential: GitCredential) {
+        self.git = self.git.clone().with_credential(credential);
     }
 
     /// The work directory.

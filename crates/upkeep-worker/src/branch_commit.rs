@@ -70,6 +70,25 @@ pub fn commit_message(text: &str) -> CommitMessage {
     }
 }
 
+/// The authors of upkeep's own commits in `log` (`git log --format=%ae%x00%B%x1e`):
+/// those whose message carries the fingerprint trailer. A commit made through the Git
+/// Data API (`platformCommit`) is authored by the App's bot, not by `gitAuthor`, and
+/// must not make upkeep's own branch look modified by someone else.
+pub fn fingerprinted_authors(log: &str) -> Vec<String> {
+    let prefix = format!("{FINGERPRINT_TRAILER}: ");
+    let mut authors: Vec<String> = Vec::new();
+    for record in log.split('\x1e') {
+        let Some((email, message)) = record.trim_start_matches('\n').split_once('\0') else {
+            continue;
+        };
+        let ours = message.lines().any(|line| line.trim().starts_with(&prefix));
+        if ours && !email.is_empty() && !authors.iter().any(|a| a == email) {
+            authors.push(email.to_owned());
+        }
+    }
+    authors
+}
+
 /// Whether a commit with these parents and message is upkeep's commit for the branch
 /// whose fingerprint is `fingerprint`, built on `base`: its only parent is the base and
 /// its trailer matches.
@@ -186,6 +205,17 @@ mod tests {
             commit_message("Update a").text(),
             CommitMessage::new("Update a").text()
         );
+    }
+
+    #[test]
+    fn authors_of_fingerprinted_commits_are_upkeeps_own() {
+        let bot = "9+upkeep[bot]@users.noreply.github.com";
+        let log = format!(
+            "{bot}\0Update a\n\n{}\n\x1e\nalice@example.com\0Fix the build\n\x1e\n",
+            with_fingerprint("", "abc")
+        );
+        assert_eq!(fingerprinted_authors(&log), [bot]);
+        assert!(fingerprinted_authors("").is_empty());
     }
 
     #[test]

@@ -14,7 +14,8 @@ use super::Run;
 use super::report::{PrAction, PublishedBranch};
 use crate::apply::apply_branch;
 use crate::branch_commit::{
-    branch_settings, commit_message, fingerprint, is_built_for, rebase_policy, with_fingerprint,
+    branch_settings, commit_message, fingerprint, fingerprinted_authors, is_built_for,
+    rebase_policy, with_fingerprint,
 };
 use crate::lookup::LookupReport;
 use crate::publish::automerge::{AutomergeFacts, AutomergeStep, decide_automerge};
@@ -206,9 +207,9 @@ impl<P: Platform> Publisher<'_, '_, P> {
                         current: true,
                     });
                 }
-                let state = workdir
-                    .analyze_branch(&name, &run.options.ignored_authors)
-                    .map_err(git_error)?;
+                let mut ignored = run.options.ignored_authors.clone();
+                ignored.extend(self.own_authors(head)?);
+                let state = workdir.analyze_branch(&name, &ignored).map_err(git_error)?;
                 if state.is_modified() {
                     published.action = BranchAction::KeptModified;
                     return Ok(Built {
@@ -308,6 +309,29 @@ impl<P: Platform> Publisher<'_, '_, P> {
             head: Some(head),
             current: true,
         })
+    }
+
+    /// Authors of upkeep's own commits on the branch (its API commits are the App's).
+    fn own_authors(&self, head: &str) -> Step<Vec<String>> {
+        let run = self.run;
+        let output = run
+            .git
+            .output(
+                run.workdir.path(),
+                [
+                    "log",
+                    "--format=%ae%x00%B%x1e",
+                    head,
+                    "--not",
+                    run.workdir.base_head(),
+                    "--",
+                ],
+            )
+            .map_err(|e| e.to_string())?;
+        if !output.status.success() {
+            return Ok(Vec::new());
+        }
+        Ok(fingerprinted_authors(&output.text()))
     }
 
     /// Whether `head` is upkeep's commit for this plan on the current base.

@@ -148,6 +148,10 @@ pub fn run_on_platform<P: Platform>(
     report
 }
 
+fn git_credential(credentials: upkeep_platform::GitCredentials) -> GitCredential {
+    GitCredential::new(credentials.url, credentials.username, credentials.token)
+}
+
 fn scratch_dir(options: &PlatformRunOptions) -> std::io::Result<tempfile::TempDir> {
     let mut builder = tempfile::Builder::new();
     builder.prefix("upkeep-repo-");
@@ -199,8 +203,8 @@ impl<'a, P: Platform> Run<'a, P> {
             report.skipped = Some(format!("the repository is {why}"));
             return None;
         }
-        let credentials = match runtime.block_on(platform.git_credentials(repository)) {
-            Ok(credentials) => credentials,
+        let credential = match runtime.block_on(platform.git_credentials(repository)) {
+            Ok(credentials) => git_credential(credentials),
             Err(error) => {
                 report.skipped = Some(format!("no git credential: {error}"));
                 return None;
@@ -209,11 +213,7 @@ impl<'a, P: Platform> Run<'a, P> {
         let git = Git::new(options.git_author.clone())
             .with_timeout(options.tools.timeout)
             .allow_local_remotes(options.allow_local_remotes)
-            .with_credential(GitCredential::new(
-                credentials.url,
-                credentials.username,
-                credentials.token,
-            ));
+            .with_credential(credential);
         // The prefix is known once the config is read; until then nothing is written.
         let workdir = match WorkDir::clone_base(
             &git,
@@ -315,6 +315,7 @@ impl<'a, P: Platform> Run<'a, P> {
         let Some(lookup) = self.lookup(&config, http, datasources, report) else {
             return;
         };
+        self.refresh_git_credential();
         let remote = match self.workdir.list_remote_branches() {
             Ok(remote) => remote,
             Err(error) => {
@@ -339,19 +340,22 @@ impl<'a, P: Platform> Run<'a, P> {
                 .collect();
             return;
         }
-        let publisher = branch::Publisher {
-            run: self,
-            config: &config,
-            prs: &prs,
-            remote: &remote,
-            requests: &requests,
-            lookup: &report.lookup,
-        };
-        let published: Vec<PublishedBranch> = plan
-            .branches
-            .iter()
-            .map(|planned| publisher.publish(planned.clone()))
-            .collect();
+        let mut published: Vec<PublishedBranch> = Vec::with_capacity(plan.branches.len());
+        for planned in &plan.branches {
+            // Lookups and lock file tools take time: git gets the token of now.
+            if planned.state == BranchState::Ready {
+                self.refresh_git_credential();
+            }
+            let publisher = branch::Publisher {
+                run: self,
+                config: &config,
+                prs: &prs,
+                remote: &remote,
+                requests: &requests,
+                lookup: &report.lookup,
+            };
+            published.push(publisher.publish(planned.clone()));
+        }
         report.branches = published;
         let planned: BTreeSet<&str> = plan
             .branches
@@ -360,6 +364,20 @@ impl<'a, P: Platform> Run<'a, P> {
             .collect();
         self.prune(&prs, &remote, &planned, report);
         self.write_dashboard(&config, dashboard, report);
+    }
+
+    /// Gives git the platform's current credential: an installation token lives an
+    /// hour, and the platform replaces it before (or once after) it expires — the one
+    /// git got at the clone would fail a later push. Free unless a token is minted.
+    fn refresh_git_credential(&mut self) {
+        if let Ok(credentials) = self
+            .runtime
+            .block_on(self.platform.git_credentials(self.repository))
+        {
+            let credential = git_credential(credentials);
+            self.git = self.git.clone().with_credential(credential.clone());
+            self.workdir.set_credential(credential);
+        }
     }
 
     /// The repository's config; repository presets are fetched through the platform.
