@@ -19,7 +19,8 @@ use upkeep_platform::{
 };
 use upkeep_testkit::SparseIndex;
 use upkeep_testkit::github::{FakeGitHub, Tally};
-use upkeep_worker::lookup::{Datasources, VulnerabilityLookup};
+use upkeep_vuln::VulnerabilitySource;
+use upkeep_worker::lookup::Datasources;
 use upkeep_worker::platform_run::{
     PlatformRunOptions, PlatformRunReport, PublishedBranch, run_on_platform,
 };
@@ -139,7 +140,7 @@ impl World {
     }
 
     /// Vulnerability data for the lookups.
-    pub fn set_vulnerabilities(&mut self, lookup: Arc<dyn VulnerabilityLookup>) {
+    pub fn set_vulnerabilities(&mut self, lookup: Arc<dyn VulnerabilitySource>) {
         self.options.vulnerabilities = Some(lookup);
     }
 
