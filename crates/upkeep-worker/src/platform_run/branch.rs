@@ -197,9 +197,11 @@ impl<P: Platform> Publisher<'_, '_, P> {
         let git_error = |error: upkeep_git::GitError| error.to_string();
         let existing = match remote_head {
             Some(head) => {
-                workdir
-                    .fetch_branches(&[name.as_str()])
-                    .map_err(git_error)?;
+                if !run.prefetched.contains(&name) {
+                    workdir
+                        .fetch_branches(&[name.as_str()])
+                        .map_err(git_error)?;
+                }
                 if !force && self.is_current(head, &print)? {
                     published.action = BranchAction::Unchanged;
                     return Ok(Built {

@@ -173,6 +173,8 @@ struct Run<'a, P: Platform> {
     info: RepoInfo,
     git: Git,
     workdir: WorkDir,
+    /// upkeep branches already fetched into the clone (one fetch for all of them).
+    prefetched: BTreeSet<String>,
 }
 
 impl<'a, P: Platform> Run<'a, P> {
@@ -237,6 +239,7 @@ impl<'a, P: Platform> Run<'a, P> {
             info,
             git,
             workdir,
+            prefetched: BTreeSet::new(),
         })
     }
 
@@ -340,6 +343,7 @@ impl<'a, P: Platform> Run<'a, P> {
                 .collect();
             return;
         }
+        self.prefetch(&plan.branches, &remote);
         let mut published: Vec<PublishedBranch> = Vec::with_capacity(plan.branches.len());
         for planned in &plan.branches {
             // Lookups and lock file tools take time: git gets the token of now.
@@ -364,6 +368,26 @@ impl<'a, P: Platform> Run<'a, P> {
             .collect();
         self.prune(&prs, &remote, &planned, report);
         self.write_dashboard(&config, dashboard, report);
+    }
+
+    /// Fetches every ready branch that exists on the remote in one go: each one's head
+    /// is read to recognise an unchanged branch, and one fetch per branch would cost a
+    /// round trip each. When the batch fails (a branch deleted meanwhile), each branch
+    /// is fetched on its own as it is built.
+    fn prefetch(&mut self, branches: &[upkeep_types::Branch], remote: &[upkeep_git::RemoteRef]) {
+        let names: Vec<&str> = branches
+            .iter()
+            .filter(|b| b.state == BranchState::Ready)
+            .map(|b| b.branch_name.as_str())
+            .filter(|name| remote.iter().any(|r| r.name == *name))
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        self.refresh_git_credential();
+        if self.workdir.fetch_branches(&names).is_ok() {
+            self.prefetched = names.into_iter().map(str::to_owned).collect();
+        }
     }
 
     /// Gives git the platform's current credential: an installation token lives an

@@ -128,6 +128,9 @@ fn a_repository_from_onboarding_to_a_removed_dependency() {
     assert!(counted.api.total() <= 3, "{counted:?}");
     assert_eq!(counted.api.writes, 0, "{counted:?}");
     assert_eq!(counted.pushes, 0);
+    // git: the clone, the branch listing, and one fetch of every existing branch
+    // together (not one per branch)
+    assert_eq!(counted.fetches, 3, "{counted:?}");
     assert!(
         counted.operations.keys().all(|op| op != "graphql"),
         "{counted:?}"
