@@ -5,6 +5,7 @@ mod cache;
 mod config;
 mod deploy;
 mod extract;
+mod github;
 mod logs;
 mod lookup;
 mod run;
