@@ -48,12 +48,12 @@ enum Command {
     Lookup(commands::lookup::LookupArgs),
     /// List vulnerable dependencies, direct and transitive, with the fix upkeep would apply.
     Audit(commands::audit::AuditArgs),
-    /// Run the pipeline on a checkout and create or update upkeep's branches in it
-    /// (`--platform local`); `--dry-run` stops earlier.
+    /// Run the pipeline: on a checkout, creating upkeep's branches in it (`--platform
+    /// local`), or on GitHub repositories, with pull requests (`--platform github`);
+    /// `--dry-run` stops earlier.
     Run(commands::run::RunArgs),
-    /// Serve GitHub App webhooks, a cron schedule of full passes, /healthz, /readyz and
-    /// /metrics. For now runs are only logged: wired to the GitHub platform in a later
-    /// change.
+    /// Serve GitHub App webhooks (each runs the repository concerned), a cron schedule
+    /// of full passes, /healthz, /readyz and /metrics.
     Serve(commands::serve::ServeArgs),
     /// Exit 0 when a URL answers 2xx (the container health check of `serve`).
     Healthcheck(commands::healthcheck::HealthcheckArgs),
@@ -63,18 +63,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // A service's log is its only output: it logs its work at `info` by default.
     let service = matches!(cli.command, Command::Serve(_));
-    if let Err(error) = init_logging(&cli.log_format, service) {
-        eprintln!("error: {error:#}");
-        return ExitCode::from(EXIT_FAILURE);
-    }
+    let log = match init_logging(&cli.log_format, service) {
+        Ok(log) => log,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     let result = match cli.command {
         Command::Extract(args) => commands::extract::run(&args),
         Command::ValidateConfig(args) => commands::validate_config::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Lookup(args) => commands::lookup::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
-        Command::Run(args) => commands::run::run(&args),
-        Command::Serve(args) => commands::serve::run(&args),
+        Command::Run(args) => commands::run::run(&args, Some(&log)),
+        Command::Serve(args) => commands::serve::run(&args, &log),
         Command::Healthcheck(args) => commands::healthcheck::run(&args),
     };
     match result {

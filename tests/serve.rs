@@ -79,6 +79,8 @@ fn serve_rejects_a_bad_schedule() {
 
 #[test]
 fn serve_answers_webhooks_and_exits_cleanly_on_sigterm() {
+    let gh = upkeep_testkit::github::FakeGitHub::start();
+    gh.create_installation("acme");
     let port = free_port();
     let log = tempfile::NamedTempFile::new().unwrap();
     let mut child = upkeep()
@@ -88,6 +90,12 @@ fn serve_answers_webhooks_and_exits_cleanly_on_sigterm() {
             &format!("127.0.0.1:{port}"),
             "--schedule",
             "0 3 * * *",
+            "--endpoint",
+            &gh.url(),
+            "--github-app-id",
+            &gh.app_id().to_string(),
+            "--github-app-key-file",
+            gh.app_key().private_key_path().to_str().unwrap(),
         ])
         .env("UPKEEP_WEBHOOK_SECRET", SECRET)
         .env("RUST_LOG", "info")
@@ -154,7 +162,7 @@ fn serve_answers_webhooks_and_exits_cleanly_on_sigterm() {
     let status = child.wait().unwrap();
     let stderr = std::fs::read_to_string(log.path()).unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("would run the repository"), "{stderr}");
+    assert!(stderr.contains("run starts"), "{stderr}");
     assert!(stderr.contains("acme/api"), "{stderr}");
     assert!(!stderr.contains(SECRET), "the secret is never logged");
 }

@@ -158,6 +158,57 @@ pub fn vulnerability_source(
     Ok(Some(Arc::new(api)))
 }
 
+/// The bot's config: `config` (JSON or JSON5), then `UPKEEP_*` variables, then `flags`
+/// (`(flag name, value)`); warnings are printed, errors stop the command.
+pub fn load_global_config(
+    config: Option<&std::path::Path>,
+    flags: Vec<(String, String)>,
+) -> anyhow::Result<upkeep_config::GlobalConfig> {
+    use anyhow::Context as _;
+    use upkeep_config::{Diagnostic, GlobalConfig, GlobalSources, Severity, format_diagnostics};
+    let file = match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the config file `{}`", path.display()))?;
+            Some((path.display().to_string(), text))
+        }
+        None => None,
+    };
+    let sources = GlobalSources {
+        file,
+        env: std::env::vars().collect(),
+        flags,
+    };
+    let (config, diagnostics) = GlobalConfig::load(&sources);
+    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
+    if !warnings.is_empty() {
+        eprint!("{}", format_diagnostics(&warnings));
+    }
+    if !errors.is_empty() {
+        anyhow::bail!(
+            "the bot's config has errors:\n{}",
+            format_diagnostics(&errors)
+        );
+    }
+    Ok(config)
+}
+
+/// Masks the bot config's secrets (token, App key, webhook secret) in every log line.
+pub fn mask_secrets(log: &upkeep_log::LogHandle, global: &upkeep_config::GlobalConfig) {
+    for secret in [
+        &global.token,
+        &global.github_app_key,
+        &global.webhook_secret,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        log.add_secret(secret.expose());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

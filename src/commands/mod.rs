@@ -4,6 +4,8 @@ pub mod audit;
 pub mod common;
 pub mod explain;
 pub mod extract;
+pub mod fleet;
+pub mod github;
 pub mod healthcheck;
 pub mod lookup;
 pub mod run;

@@ -1,11 +1,13 @@
 //! `upkeep run --platform local [PATH]`: the whole pipeline on a checkout — config,
 //! extract, lookup, plan, apply — ending in upkeep's branches in the checkout's own
 //! repository (never its working tree, index or current branch).
+//! `upkeep run --platform github [REPOSITORIES…]`: a fleet on GitHub (see [`super::fleet`]).
 //!
 //! The bot's global options come from `--config FILE` (JSON or JSON5), then `UPKEEP_*`
 //! environment variables, then these flags, through [`GlobalConfig::load`]: `platform`,
-//! `dryRun`, `gitAuthor`, `baseDir`, `cacheDir`, and repository defaults such as
-//! `branchPrefix` (beneath the repository's own config).
+//! `endpoint`, `token`, `githubAppId`, `githubAppKey`, `autodiscover`,
+//! `autodiscoverFilter`, `dryRun`, `gitAuthor`, `baseDir`, `cacheDir`, and repository
+//! defaults such as `branchPrefix` (beneath the repository's own config).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -13,8 +15,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use serde_json::Value;
 use upkeep_config::global::{DryRun, Platform};
-use upkeep_config::{Diagnostic, GlobalConfig, GlobalSources, Severity, format_diagnostics};
+use upkeep_config::{GlobalConfig, format_diagnostics};
 use upkeep_vuln::DEFAULT_OSV_API;
 use upkeep_worker::lookup::Datasources;
 use upkeep_worker::run::{
@@ -28,12 +31,53 @@ use crate::{EXIT_OK, EXIT_PARTIAL};
 /// Arguments of `upkeep run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The checkout (default: the current directory).
-    #[arg(default_value = ".")]
-    path: PathBuf,
-    /// Where the branches go: `local` (branches in the checkout's repository).
+    /// `--platform local`: the checkout (default: the current directory).
+    /// `--platform github`: the repositories (`owner/name`), instead of `repositories`.
+    #[arg(value_name = "PATH|REPOSITORY")]
+    targets: Vec<String>,
+    /// Where the branches go: `local` (branches in the checkout's repository) or
+    /// `github` (pull requests, the Dependency Dashboard, onboarding).
     #[arg(long, value_parser = ["local", "github"])]
     platform: Option<String>,
+    /// `endpoint`: the GitHub API (default `https://api.github.com`; GitHub Enterprise
+    /// Server: `https://HOST/api/v3`).
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// `token`: a personal access token (prefer UPKEEP_TOKEN: arguments are visible to
+    /// other processes).
+    #[arg(long)]
+    token: Option<String>,
+    /// `githubAppId`: run as this GitHub App, through its installations.
+    #[arg(long, value_name = "ID")]
+    github_app_id: Option<String>,
+    /// The GitHub App's private key (PEM file); or its contents in UPKEEP_GITHUB_APP_KEY.
+    #[arg(long, value_name = "FILE")]
+    github_app_key_file: Option<PathBuf>,
+    /// `autodiscover`: every repository the App's installations (or the token) reach.
+    #[arg(long)]
+    autodiscover: bool,
+    /// `autodiscoverFilter`: discovered repositories to keep (globs, `/regex/`, `!`
+    /// negates); repeat the flag for several.
+    #[arg(long, value_name = "PATTERN")]
+    autodiscover_filter: Vec<String>,
+    /// Only this shard of the repositories (`I/N`, from 1), split stably by full name.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<upkeep_server::fleet::Shard>,
+    /// The shard count of a Kubernetes Indexed Job, whose JOB_COMPLETION_INDEX (from 0)
+    /// picks the shard.
+    #[arg(long, env = "UPKEEP_SHARD_COUNT", value_name = "N")]
+    shard_count: Option<u32>,
+    /// Push the run's metrics to this Prometheus Pushgateway at the end (grouped by
+    /// `job="upkeep"` and, sharded, `shard`).
+    #[arg(long, env = "UPKEEP_PUSHGATEWAY", value_name = "URL")]
+    pushgateway: Option<String>,
+    /// Write the run's metrics (Prometheus text format) to this file at the end.
+    #[arg(long, value_name = "PATH")]
+    metrics_file: Option<PathBuf>,
+    /// Seconds running repositories get after SIGTERM to reach a branch boundary (keep it
+    /// below the pod's terminationGracePeriodSeconds).
+    #[arg(long, default_value_t = 25, value_name = "SECONDS")]
+    grace_period: u64,
     /// Stop after a stage: `extract`, `lookup` (plan, apply nothing) or `full` (apply
     /// into scratch directories, write no branch); `--dry-run` alone is `full`.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "full",
@@ -64,9 +108,10 @@ pub struct RunArgs {
     /// `--cache URL|DIR` sets `redisUrl` or `cacheDir`.
     #[command(flatten)]
     cache: common::CacheArgs,
-    /// Packages looked up at once.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
-    concurrency: u16,
+    /// `--platform local`: packages looked up at once (default 16). `--platform github`:
+    /// repositories processed at once (default 4; each looks up 16 packages at once).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: Option<u16>,
     /// Seconds allowed for one registry request.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     timeout: u64,
@@ -87,6 +132,16 @@ impl RunArgs {
         let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
         [
             ("platform", self.platform.clone()),
+            ("endpoint", self.endpoint.clone()),
+            ("token", self.token.clone()),
+            ("github-app-id", self.github_app_id.clone()),
+            ("github-app-key", path(&self.github_app_key_file)),
+            ("autodiscover", self.autodiscover.then(|| "true".to_owned())),
+            (
+                "autodiscover-filter",
+                (!self.autodiscover_filter.is_empty())
+                    .then(|| Value::from(self.autodiscover_filter.clone()).to_string()),
+            ),
             ("dry-run", self.dry_run.clone()),
             ("git-author", self.git_author.clone()),
             ("branch-prefix", self.branch_prefix.clone()),
@@ -110,60 +165,34 @@ impl RunArgs {
 
 /// Loads the bot's config; errors stop the run.
 fn global_config(args: &RunArgs) -> anyhow::Result<GlobalConfig> {
-    let file = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the config file `{}`", path.display()))?;
-            Some((path.display().to_string(), text))
-        }
-        None => None,
-    };
-    let sources = GlobalSources {
-        file,
-        env: std::env::vars().collect(),
-        flags: args.global_flags(),
-    };
-    let (config, diagnostics) = GlobalConfig::load(&sources);
-    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
-        .into_iter()
-        .partition(|d| d.severity == Severity::Error);
-    if !warnings.is_empty() {
-        eprint!("{}", format_diagnostics(&warnings));
-    }
-    if !errors.is_empty() {
-        bail!(
-            "the bot's config has errors:\n{}",
-            format_diagnostics(&errors)
-        );
-    }
-    Ok(config)
+    common::load_global_config(args.config.as_deref(), args.global_flags())
 }
 
 /// Runs the command; exits with [`EXIT_PARTIAL`] when files, lookups, the repository
 /// config or a branch had errors.
-pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
-    let span = upkeep_log::repository_span(&args.path.display().to_string(), None);
-    let _entered = span.enter();
+pub fn run(args: &RunArgs, log: Option<&upkeep_log::LogHandle>) -> anyhow::Result<u8> {
     let global = global_config(args)?;
-    if global.platform != Platform::Local {
-        bail!("`run` supports only `--platform local` for now");
+    if let Some(log) = log {
+        common::mask_secrets(log, &global);
     }
+    if global.platform == Platform::Github {
+        return run_fleet(args, &global);
+    }
+    let path = match args.targets.as_slice() {
+        [] => PathBuf::from("."),
+        [path] => PathBuf::from(path),
+        _ => bail!(
+            "`--platform local` runs on one checkout; {} paths given",
+            args.targets.len()
+        ),
+    };
+    let span = upkeep_log::repository_span(&path.display().to_string(), None);
+    let _entered = span.enter();
     let author_text = global.git_author.as_deref().unwrap_or(DEFAULT_GIT_AUTHOR);
     let git_author = GitAuthor::parse(author_text)
         .with_context(|| format!("`gitAuthor` is not usable: `{author_text}`"))?;
     let bar = Arc::new(Bar::new(common::show_progress(args.json)));
-    let cache = common::CacheChoice {
-        directory: global.cache_dir.clone(),
-        redis_url: match &global.redis_url {
-            Some(text) => {
-                common::CacheChoice::parse(text)
-                    .context("`redisUrl`")?
-                    .redis_url
-            }
-            None => None,
-        },
-        ttls: args.cache.cache_ttl_override.clone().unwrap_or_default(),
-    };
+    let cache = cache_choice(args, &global)?;
     let http = common::http_client(common::http_options(args.timeout, cache))?;
     let options = LocalRunOptions {
         base_branch: args.base_branch.clone(),
@@ -171,7 +200,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         dry_run: global.dry_run,
         scratch_dir: global.base_dir.clone(),
         repository_defaults: Some(global.repository_defaults.clone()),
-        concurrency: usize::from(args.concurrency),
+        concurrency: usize::from(args.concurrency.unwrap_or(16)),
         progress: Some(bar.clone()),
         vulnerabilities: common::vulnerability_source(
             args.osv_db.as_deref(),
@@ -185,24 +214,70 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         .build()
         .context("cannot start the async runtime")?;
     let report = run_local(
-        &args.path,
+        &path,
         &options,
         http,
         &Datasources::builtin(),
         runtime.handle(),
     )
-    .with_context(|| format!("cannot run on `{}`", args.path.display()))?;
+    .with_context(|| format!("cannot run on `{}`", path.display()))?;
+    write_local(args, &report, options.now, &bar)
+}
+
+/// `run --platform github`.
+fn run_fleet(args: &RunArgs, global: &GlobalConfig) -> anyhow::Result<u8> {
+    let fleet_args = super::fleet::FleetArgs {
+        repositories: args.targets.clone(),
+        concurrency: args
+            .concurrency
+            .map_or(super::fleet::DEFAULT_CONCURRENCY, usize::from),
+        shard: args.shard,
+        shard_count: args.shard_count,
+        grace_period: args.grace_period,
+        pushgateway: args.pushgateway.as_deref(),
+        metrics_file: args.metrics_file.as_deref(),
+        json: args.json,
+        timeout: args.timeout,
+        cache: cache_choice(args, global)?,
+        osv_db: args.osv_db.as_deref(),
+        osv_api: &args.osv_api,
+    };
+    super::fleet::run(global, fleet_args)
+}
+
+/// The registry cache: `redisUrl` (from `--cache URL` or the config), else `cacheDir`.
+fn cache_choice(args: &RunArgs, global: &GlobalConfig) -> anyhow::Result<common::CacheChoice> {
+    Ok(common::CacheChoice {
+        directory: global.cache_dir.clone(),
+        redis_url: match &global.redis_url {
+            Some(text) => {
+                common::CacheChoice::parse(text)
+                    .context("`redisUrl`")?
+                    .redis_url
+            }
+            None => None,
+        },
+        ttls: args.cache.cache_ttl_override.clone().unwrap_or_default(),
+    })
+}
+
+fn write_local(
+    args: &RunArgs,
+    report: &LocalRunReport,
+    now: jiff::Timestamp,
+    bar: &Bar,
+) -> anyhow::Result<u8> {
     bar.0.finish_and_clear();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        serde_json::to_writer_pretty(&mut out, report)?;
         writeln!(out)?;
     } else {
         if !report.config_diagnostics.is_empty() {
             eprint!("{}", format_diagnostics(&report.config_diagnostics));
         }
-        write_report(&mut out, &report, options.now)?;
+        write_report(&mut out, report, now)?;
     }
     out.flush()?;
     Ok(if report.is_complete() {

@@ -1,8 +1,10 @@
 //! `upkeep serve`: the GitHub App service — signed webhooks, a cron schedule of full
 //! passes, `/healthz`, `/readyz` and `/metrics` — from `upkeep-server`.
 //!
-//! The runs themselves are not wired yet: [`LogOnlyWork`] logs each repository the
-//! service would run and why (wired to the GitHub platform in a later change).
+//! Each queued repository runs through the worker on the GitHub platform built from
+//! the bot's config (as `upkeep run --platform github`: one HTTP client and cache for
+//! every run, metrics fed from each report and served on `/metrics`); a full pass runs
+//! every discovered repository kept by `autodiscoverFilter`.
 
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
@@ -10,9 +12,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use anyhow::{Context, bail};
 use clap::Args;
 use secrecy::SecretString;
+use upkeep_config::GlobalConfig;
+use upkeep_platform::{AutodiscoverFilter, GitHub};
 use upkeep_server::BoxFuture;
 use upkeep_server::cron::Cron;
 use upkeep_server::fleet::{RepoOutcome, RepoRef};
@@ -20,6 +26,12 @@ use upkeep_server::metrics::Metrics;
 use upkeep_server::serve::{Reason, ServeOptions, Service, Work, WorkError, serve};
 use upkeep_server::shutdown::Shutdown;
 
+use upkeep_worker::platform_run::PlatformRunOptions;
+use upkeep_worker::publish::onboarding::Onboarding;
+use upkeep_worker::run::{DEFAULT_GIT_AUTHOR, GitAuthor};
+
+use super::common;
+use super::github::{self, GitHubRuns};
 use crate::{EXIT_OK, EXIT_PARTIAL};
 
 /// The environment variable holding the webhook secret (when no file is given).
@@ -32,9 +44,39 @@ pub struct ServeArgs {
     #[arg(long, default_value = "0.0.0.0:8080", value_name = "ADDR")]
     listen: SocketAddr,
     /// A file holding the webhook secret (a trailing newline is ignored); without it the
-    /// secret comes from UPKEEP_WEBHOOK_SECRET. `serve` refuses to start without one.
+    /// secret is `webhookSecret` of the bot's config or UPKEEP_WEBHOOK_SECRET. `serve`
+    /// refuses to start without one.
     #[arg(long, value_name = "FILE")]
     webhook_secret_file: Option<PathBuf>,
+    /// The bot's config file (JSON or JSON5): global options and repository defaults.
+    #[arg(long, env = "UPKEEP_CONFIG_FILE", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// `endpoint`: the GitHub API (default `https://api.github.com`).
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// `githubAppId`: the GitHub App the webhooks come from.
+    #[arg(long, value_name = "ID")]
+    github_app_id: Option<String>,
+    /// The GitHub App's private key (PEM file); or its contents in UPKEEP_GITHUB_APP_KEY.
+    #[arg(long, value_name = "FILE")]
+    github_app_key_file: Option<PathBuf>,
+    /// `autodiscoverFilter`: repositories of full passes to keep (globs, `/regex/`, `!`
+    /// negates); repeat the flag for several.
+    #[arg(long, value_name = "PATTERN")]
+    autodiscover_filter: Vec<String>,
+    /// `baseDir`: where clones go (default: the system's temp directory).
+    #[arg(long, value_name = "DIR")]
+    base_dir: Option<PathBuf>,
+    /// The registry cache (`--cache URL|DIR`, `cacheTtlOverride`).
+    #[command(flatten)]
+    cache: common::CacheArgs,
+    /// An offline OSV database (a directory of records or an `all.zip` dump).
+    #[arg(long, env = "UPKEEP_OSV_DB", value_name = "DIR|ZIP")]
+    osv_db: Option<PathBuf>,
+    /// The OSV API (or a mirror) asked when no offline database is given; `off` uses no
+    /// vulnerability data.
+    #[arg(long, value_name = "URL|off", env = "UPKEEP_OSV_API", default_value = upkeep_vuln::DEFAULT_OSV_API)]
+    osv_api: String,
     /// When to run a full pass over every repository: a 5-field cron expression in UTC
     /// (`minute hour day-of-month month day-of-week`, e.g. `0 */4 * * *`). Without it
     /// only webhooks start runs.
@@ -63,41 +105,76 @@ fn webhook_secret(file: Option<&Path>, env: Option<String>) -> anyhow::Result<Se
         match file {
             Some(path) => bail!("the webhook secret file `{}` is empty", path.display()),
             None => bail!(
-                "no webhook secret: give --webhook-secret-file FILE or set {SECRET_ENV} \
-                 (the secret configured in the GitHub App's webhook settings)"
+                "no webhook secret: give --webhook-secret-file FILE, `webhookSecret` in the \
+                 config file or set {SECRET_ENV} (the secret configured in the GitHub App's \
+                 webhook settings)"
             ),
         }
     }
     Ok(SecretString::from(secret))
 }
 
-/// Logs what would run; says so instead of running anything.
-struct LogOnlyWork;
+/// The service's work: repositories on GitHub through the worker.
+struct GitHubWork {
+    runs: GitHubRuns,
+    filter: AutodiscoverFilter,
+    metrics: Arc<Metrics>,
+    /// Repositories of the current full pass still to run; the pass ends at zero.
+    pass_left: AtomicUsize,
+}
 
-const NOT_WIRED: &str = "not run: `upkeep serve` is not wired to the GitHub platform yet";
+impl GitHubWork {
+    async fn discover(&self) -> Result<Vec<upkeep_platform::RepoInfo>, WorkError> {
+        let repositories = github::discover(self.runs.platform(), &self.filter)
+            .await
+            .map_err(|error| WorkError::from(format!("{error:#}")))?;
+        let (kept, archived): (Vec<_>, Vec<_>) = repositories
+            .into_iter()
+            .partition(|repo| !repo.archived && !repo.disabled);
+        for repo in archived {
+            self.metrics.forget_repository(&repo.full_name);
+        }
+        Ok(kept)
+    }
+}
 
-impl Work for LogOnlyWork {
+impl Work for GitHubWork {
     fn run_repository<'a>(
         &'a self,
         repo: &'a RepoRef,
         reason: &'a Reason,
-        _shutdown: &'a Shutdown,
+        shutdown: &'a Shutdown,
     ) -> BoxFuture<'a, RepoOutcome> {
         Box::pin(async move {
-            tracing::info!(
-                repository = %repo.full_name,
-                installation = ?repo.installation,
-                %reason,
-                "would run the repository ({NOT_WIRED})"
-            );
-            RepoOutcome::Skipped(NOT_WIRED.to_owned())
+            let outcome = self.runs.run(repo, shutdown).await;
+            let pass_done = *reason == Reason::Schedule
+                && self
+                    .pass_left
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                        left.checked_sub(1)
+                    })
+                    == Ok(1);
+            if pass_done {
+                let now = jiff::Timestamp::now().as_millisecond() as f64 / 1000.0;
+                self.metrics.set_last_run_timestamp(now);
+            }
+            outcome
         })
     }
 
     fn full_pass(&self) -> BoxFuture<'_, Result<Vec<RepoRef>, WorkError>> {
         Box::pin(async {
-            tracing::info!("would start a full pass over every installation ({NOT_WIRED})");
-            Ok(Vec::new())
+            let repositories: Vec<RepoRef> = self
+                .discover()
+                .await?
+                .into_iter()
+                .map(|repo| RepoRef {
+                    installation: repo.installation_id,
+                    full_name: repo.full_name,
+                })
+                .collect();
+            self.pass_left.store(repositories.len(), Ordering::SeqCst);
+            Ok(repositories)
         })
     }
 
@@ -106,27 +183,120 @@ impl Work for LogOnlyWork {
         installation: u64,
     ) -> BoxFuture<'_, Result<Vec<String>, WorkError>> {
         Box::pin(async move {
-            tracing::info!(
-                installation,
-                "would list the installation's repositories ({NOT_WIRED})"
-            );
-            Ok(Vec::new())
+            Ok(self
+                .discover()
+                .await?
+                .into_iter()
+                .filter(|repo| repo.installation_id == Some(installation))
+                .map(|repo| repo.full_name)
+                .collect())
         })
     }
 }
 
+impl ServeArgs {
+    /// The flags that are global options, as `(flag name, value)`.
+    fn global_flags(&self) -> Vec<(String, String)> {
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        let cache = self.cache.cache.as_deref().map(|text| {
+            let redis = common::CacheChoice::parse(text).is_ok_and(|c| c.redis_url.is_some());
+            (
+                if redis { "redis-url" } else { "cache-dir" },
+                text.to_owned(),
+            )
+        });
+        [
+            ("platform", Some("github".to_owned())),
+            ("endpoint", self.endpoint.clone()),
+            ("github-app-id", self.github_app_id.clone()),
+            ("github-app-key", path(&self.github_app_key_file)),
+            (
+                "autodiscover-filter",
+                (!self.autodiscover_filter.is_empty())
+                    .then(|| serde_json::Value::from(self.autodiscover_filter.clone()).to_string()),
+            ),
+            ("base-dir", path(&self.base_dir)),
+        ]
+        .into_iter()
+        .chain(cache.map(|(name, value)| (name, Some(value))))
+        .filter_map(|(name, value)| value.map(|value| (name.to_owned(), value)))
+        .collect()
+    }
+}
+
+/// The registry cache: `redisUrl`, else `cacheDir`.
+fn cache_choice(args: &ServeArgs, global: &GlobalConfig) -> anyhow::Result<common::CacheChoice> {
+    Ok(common::CacheChoice {
+        directory: global.cache_dir.clone(),
+        redis_url: match &global.redis_url {
+            Some(text) => {
+                common::CacheChoice::parse(text)
+                    .context("`redisUrl`")?
+                    .redis_url
+            }
+            None => None,
+        },
+        ttls: args.cache.cache_ttl_override.clone().unwrap_or_default(),
+    })
+}
+
+/// The worker's options for every run, from the bot's config.
+fn run_options(
+    args: &ServeArgs,
+    global: &GlobalConfig,
+    http: &upkeep_http::HttpClient,
+) -> anyhow::Result<PlatformRunOptions> {
+    let author_text = global.git_author.as_deref().unwrap_or(DEFAULT_GIT_AUTHOR);
+    Ok(PlatformRunOptions {
+        git_author: GitAuthor::parse(author_text)
+            .with_context(|| format!("`gitAuthor` is not usable: `{author_text}`"))?,
+        dry_run: global.dry_run,
+        scratch_dir: global.base_dir.clone(),
+        repository_defaults: Some(global.repository_defaults.clone()),
+        onboarding: Onboarding::from_global(global),
+        vulnerabilities: common::vulnerability_source(args.osv_db.as_deref(), &args.osv_api, http)?,
+        ..PlatformRunOptions::new()
+    })
+}
+
 /// Runs the service until SIGTERM or ctrl-c; exits with [`EXIT_PARTIAL`] when runs had
 /// to be abandoned at the end of the grace period.
-pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
+pub fn run(args: &ServeArgs, log: &upkeep_log::LogHandle) -> anyhow::Result<u8> {
+    let global = common::load_global_config(args.config.as_deref(), args.global_flags())?;
+    common::mask_secrets(log, &global);
     let secret = webhook_secret(
         args.webhook_secret_file.as_deref(),
-        std::env::var(SECRET_ENV).ok(),
+        global
+            .webhook_secret
+            .as_ref()
+            .map(|s| s.expose().to_owned()),
     )?;
+    let platform_config = github::platform_config(&global)?;
+    let filter = AutodiscoverFilter::new(&global.autodiscover_filter)?;
+    let http = common::http_client(common::http_options(30, cache_choice(args, &global)?))?;
+    let options = run_options(args, &global, &http)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    // octocrab's client binds to the runtime it is built in.
+    let _guard = runtime.enter();
+    let platform = Arc::new(GitHub::new(platform_config)?);
+    let metrics = Arc::new(Metrics::new());
+    let work = GitHubWork {
+        runs: GitHubRuns::new(
+            platform,
+            options,
+            http,
+            runtime.handle().clone(),
+            Arc::clone(&metrics),
+            false,
+        ),
+        filter,
+        metrics: Arc::clone(&metrics),
+        pass_left: AtomicUsize::new(0),
+    };
+    let code = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on `{}`", args.listen))?;
@@ -140,12 +310,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             grace_period: Duration::from_secs(args.grace_period),
             ..ServeOptions::new(secret)
         };
-        let service = Service::new(
-            options,
-            Arc::new(LogOnlyWork),
-            Arc::new(Metrics::new()),
-            shutdown,
-        );
+        let service = Service::new(options, Arc::new(work), metrics, shutdown);
         let summary = serve(listener, service).await?;
         tracing::info!(
             runs = summary.runs,
@@ -153,12 +318,16 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             abandoned = ?summary.abandoned,
             "stopped"
         );
-        Ok(if summary.abandoned.is_empty() {
+        anyhow::Ok(if summary.abandoned.is_empty() {
             EXIT_OK
         } else {
             EXIT_PARTIAL
         })
-    })
+    })?;
+    // Abandoned runs may still hold blocking threads: do not wait for them.
+    drop(_guard);
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok(code)
 }
 
 #[cfg(test)]

@@ -117,6 +117,9 @@ pub struct GlobalConfig {
     /// GitHub App private key (PEM or path).
     #[serde(skip_serializing)]
     pub github_app_key: Option<Secret>,
+    /// The secret GitHub App webhooks are signed with (`upkeep serve`).
+    #[serde(skip_serializing)]
+    pub webhook_secret: Option<Secret>,
     /// Repositories to process.
     pub repositories: Vec<String>,
     /// Process every reachable repository.

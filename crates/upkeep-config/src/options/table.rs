@@ -828,6 +828,13 @@ pub static OPTIONS: &[O] = &[
         "GitHub App private key (PEM) or a path to it",
     ),
     O::new(
+        "webhookSecret",
+        String,
+        G,
+        "",
+        "Secret GitHub signs App webhooks with (`upkeep serve`)",
+    ),
+    O::new(
         "repositories",
         StringList,
         G,

@@ -81,6 +81,15 @@ impl Counters {
             .unwrap_or_default()
     }
 
+    /// Calls per identity that made any, with the budget GitHub last reported for it.
+    pub(crate) fn identities(&self) -> Vec<(Identity, ApiCalls, Option<u64>)> {
+        let t = self.inner.lock().unwrap();
+        t.by_identity
+            .iter()
+            .map(|(id, calls)| (*id, *calls, t.remaining.get(id).copied()))
+            .collect()
+    }
+
     /// Calls made as the App itself (JWT).
     pub(crate) fn app(&self) -> ApiCalls {
         self.inner.lock().unwrap().app

@@ -110,6 +110,12 @@ impl GitHub {
         self.client.counters.identity(Identity::Token)
     }
 
+    /// Requests per identity so far (installations, the token), each with the
+    /// primary rate-limit budget GitHub last reported for it — for metrics.
+    pub fn calls_by_identity(&self) -> Vec<(Identity, ApiCalls, Option<u64>)> {
+        self.client.counters.identities()
+    }
+
     /// Requests made as the App itself (listing installations, minting tokens).
     pub fn app_calls(&self) -> ApiCalls {
         self.client.counters.app()

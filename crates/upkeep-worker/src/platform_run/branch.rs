@@ -48,6 +48,8 @@ pub(super) struct Publisher<'r, 'a, P: Platform> {
     pub remote: &'r [RemoteRef],
     pub requests: &'r DashboardRequests,
     pub lookup: &'r LookupReport,
+    /// Time spent editing files and lock files (the run's `apply` stage).
+    pub apply_time: std::cell::Cell<std::time::Duration>,
 }
 
 /// The branch as built (or found) this run.
@@ -224,11 +226,14 @@ impl<P: Platform> Publisher<'_, '_, P> {
             None => None,
         };
         workdir.checkout_from_base(&name).map_err(git_error)?;
+        let apply_started = std::time::Instant::now();
         let applied = apply_branch(
             workdir.path(),
             &published.branch.upgrades,
             &run.options.tools,
         );
+        self.apply_time
+            .set(self.apply_time.get() + apply_started.elapsed());
         published.changed_files = applied.changed_files;
         published.artifact_errors = applied.artifact_errors;
         published.update_errors = applied.update_errors;

@@ -29,6 +29,7 @@ mod report;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use serde_json::{Map, Value};
@@ -41,7 +42,9 @@ use upkeep_platform::{Issue, Platform, PrState, PrUpdate, PullRequest, RepoInfo}
 use upkeep_types::BranchState;
 
 pub use dashboard_input::dashboard_input;
-pub use report::{DashboardAction, PlatformRunReport, PrAction, PublishedBranch};
+pub use report::{
+    DashboardAction, PlatformRunReport, PrAction, PrActionCounts, PublishedBranch, StageTimings,
+};
 
 use crate::apply::Tools;
 use crate::branch_commit::semantic_commits_detected;
@@ -81,7 +84,14 @@ pub struct PlatformRunOptions {
     pub vulnerabilities: Option<Arc<dyn VulnerabilitySource>>,
     /// Allow `file://` clone URLs (tests against bare repositories on disk).
     pub allow_local_remotes: bool,
+    /// Asked before the lookup and before each branch's build/push/PR step (never in the
+    /// middle of one): once it answers `true` the run stops there and reports
+    /// `interrupted` — how a fleet ends within a pod's grace period after SIGTERM.
+    pub stop: Option<StopCheck>,
 }
+
+/// Whether a run should stop at its next step boundary.
+pub type StopCheck = Arc<dyn Fn() -> bool + Send + Sync>;
 
 impl PlatformRunOptions {
     /// Defaults: [`DEFAULT_GIT_AUTHOR`], no dry run, now, tools on `PATH`, onboarding on.
@@ -98,6 +108,7 @@ impl PlatformRunOptions {
             concurrency: 16,
             vulnerabilities: None,
             allow_local_remotes: false,
+            stop: None,
         }
     }
 }
@@ -118,6 +129,7 @@ pub fn run_on_platform<P: Platform>(
     datasources: &Datasources,
     runtime: &tokio::runtime::Handle,
 ) -> PlatformRunReport {
+    let started = Instant::now();
     let mut report = PlatformRunReport {
         repository: repository.to_owned(),
         ..PlatformRunReport::default()
@@ -125,7 +137,7 @@ pub fn run_on_platform<P: Platform>(
     let scratch = match scratch_dir(options) {
         Ok(dir) => dir,
         Err(error) => {
-            report.skipped = Some(format!("cannot create a scratch directory: {error}"));
+            report.fail(format!("cannot create a scratch directory: {error}"));
             return report;
         }
     };
@@ -140,11 +152,14 @@ pub fn run_on_platform<P: Platform>(
         Some(run) => run,
         None => {
             report.api_calls = platform.api_calls(repository);
+            report.timings.total = started.elapsed().as_secs_f64();
             return report;
         }
     };
+    report.timings.clone = Some(started.elapsed().as_secs_f64());
     run.go(http, datasources, &mut report);
     report.api_calls = platform.api_calls(repository);
+    report.timings.total = started.elapsed().as_secs_f64();
     report
 }
 
@@ -191,7 +206,7 @@ impl<'a, P: Platform> Run<'a, P> {
         let info = match runtime.block_on(platform.get_repo(repository)) {
             Ok(info) => info,
             Err(error) => {
-                report.skipped = Some(error.to_string());
+                report.fail(error.to_string());
                 return None;
             }
         };
@@ -208,7 +223,7 @@ impl<'a, P: Platform> Run<'a, P> {
         let credential = match runtime.block_on(platform.git_credentials(repository)) {
             Ok(credentials) => git_credential(credentials),
             Err(error) => {
-                report.skipped = Some(format!("no git credential: {error}"));
+                report.fail(format!("no git credential: {error}"));
                 return None;
             }
         };
@@ -226,7 +241,7 @@ impl<'a, P: Platform> Run<'a, P> {
         ) {
             Ok(workdir) => workdir,
             Err(error) => {
-                report.skipped = Some(format!("cannot clone: {error}"));
+                report.fail(format!("cannot clone: {error}"));
                 return None;
             }
         };
@@ -254,13 +269,15 @@ impl<'a, P: Platform> Run<'a, P> {
         report: &mut PlatformRunReport,
     ) {
         let require = self.options.onboarding.require_config;
+        let config_started = Instant::now();
         let loaded = self.load_config(require != upkeep_config::global::RequireConfig::Ignored);
+        report.timings.config = Some(config_started.elapsed().as_secs_f64());
         report.config_diagnostics = loaded.diagnostics.clone();
         if loaded.file.is_none() {
             let prs = match self.list_prs(&self.options.onboarding.branch) {
                 Ok(prs) => prs,
                 Err(error) => {
-                    report.skipped = Some(error);
+                    report.fail(error);
                     return;
                 }
             };
@@ -277,8 +294,7 @@ impl<'a, P: Platform> Run<'a, P> {
             }
         }
         if loaded.has_errors() {
-            report.skipped =
-                Some("the repository's config has errors: nothing was looked up or written".into());
+            report.fail("the repository's config has errors: nothing was looked up or written");
             return;
         }
         let LoadedConfig { config, .. } = loaded;
@@ -315,10 +331,14 @@ impl<'a, P: Platform> Run<'a, P> {
             .map(|issue| read_requests(&issue.body))
             .unwrap_or_default();
         self.close_onboarding_pr(&prs, report);
+        if self.stop_requested(report) {
+            return;
+        }
         let Some(lookup) = self.lookup(&config, http, datasources, report) else {
             return;
         };
         self.refresh_git_credential();
+        let plan_started = Instant::now();
         let remote = match self.workdir.list_remote_branches() {
             Ok(remote) => remote,
             Err(error) => {
@@ -330,6 +350,7 @@ impl<'a, P: Platform> Run<'a, P> {
         };
         let config = Arc::new(config);
         let mut plan = self.plan(&config, &lookup, &prs, &remote, &requests);
+        report.timings.plan = Some(plan_started.elapsed().as_secs_f64());
         report.warnings.append(&mut plan.warnings);
         report.lookup = lookup;
         if self.options.dry_run.is_some_and(|d| d != DryRun::Full) {
@@ -344,8 +365,15 @@ impl<'a, P: Platform> Run<'a, P> {
             return;
         }
         self.prefetch(&plan.branches, &remote);
+        let publish_started = Instant::now();
+        let mut apply_time = Duration::ZERO;
         let mut published: Vec<PublishedBranch> = Vec::with_capacity(plan.branches.len());
+        let mut stopped = false;
         for planned in &plan.branches {
+            if self.options.stop.as_ref().is_some_and(|stop| stop()) {
+                stopped = true;
+                break;
+            }
             // Lookups and lock file tools take time: git gets the token of now.
             if planned.state == BranchState::Ready {
                 self.refresh_git_credential();
@@ -357,17 +385,37 @@ impl<'a, P: Platform> Run<'a, P> {
                 remote: &remote,
                 requests: &requests,
                 lookup: &report.lookup,
+                apply_time: std::cell::Cell::new(Duration::ZERO),
             };
             published.push(publisher.publish(planned.clone()));
+            apply_time += publisher.apply_time.get();
         }
         report.branches = published;
-        let planned: BTreeSet<&str> = plan
-            .branches
-            .iter()
-            .map(|b| b.branch_name.as_str())
-            .collect();
-        self.prune(&prs, &remote, &planned, report);
-        self.write_dashboard(&config, dashboard, report);
+        if stopped {
+            report.interrupted = true;
+        } else {
+            let planned: BTreeSet<&str> = plan
+                .branches
+                .iter()
+                .map(|b| b.branch_name.as_str())
+                .collect();
+            self.prune(&prs, &remote, &planned, report);
+            self.write_dashboard(&config, dashboard, report);
+        }
+        report.timings.apply = Some(apply_time.as_secs_f64());
+        report.timings.publish = Some(
+            publish_started
+                .elapsed()
+                .saturating_sub(apply_time)
+                .as_secs_f64(),
+        );
+    }
+
+    /// Whether the run was asked to stop; marks the report when it was.
+    fn stop_requested(&self, report: &mut PlatformRunReport) -> bool {
+        let stop = self.options.stop.as_ref().is_some_and(|stop| stop());
+        report.interrupted |= stop;
+        stop
     }
 
     /// Fetches every ready branch that exists on the remote in one go: each one's head
@@ -437,6 +485,7 @@ impl<'a, P: Platform> Run<'a, P> {
         report: &mut PlatformRunReport,
     ) -> Option<LookupReport> {
         let root = self.workdir.path();
+        let extract_started = Instant::now();
         let (files, paths) = match crate::repository_files(root) {
             Ok(found) => found,
             Err(error) => {
@@ -445,6 +494,8 @@ impl<'a, P: Platform> Run<'a, P> {
             }
         };
         let extract = upkeep_manager::extract_files(&files, &paths);
+        report.timings.extract = Some(extract_started.elapsed().as_secs_f64());
+        let lookup_started = Instant::now();
         if self.options.dry_run == Some(DryRun::Extract) {
             report.lookup = crate::run::unlooked(extract);
             return None;
@@ -468,6 +519,7 @@ impl<'a, P: Platform> Run<'a, P> {
             &lookup_options,
         ));
         apply_update_rules(&mut lookup, config);
+        report.timings.lookup = Some(lookup_started.elapsed().as_secs_f64());
         Some(lookup)
     }
 

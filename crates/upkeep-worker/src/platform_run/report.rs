@@ -1,5 +1,7 @@
 //! What a repository run on a platform reports.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use upkeep_config::Diagnostic;
 use upkeep_platform::ApiCalls;
@@ -101,15 +103,53 @@ pub enum DashboardAction {
     Closed(u64),
 }
 
+/// Seconds each stage of a run took; `None` for a stage that did not run. Apply
+/// (editing files, lock files, committing) and publish (pushes, PRs, the dashboard)
+/// interleave per branch; apply's share is measured and publish gets the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct StageTimings {
+    /// The shallow clone (and the repository's description and credential).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clone: Option<f64>,
+    /// Reading the repository config and its presets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<f64>,
+    /// Listing files and extracting dependencies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extract: Option<f64>,
+    /// Registry and vulnerability lookups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<f64>,
+    /// Planning branches (with the platform's PRs and branches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<f64>,
+    /// Editing files and lock files of the branches built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply: Option<f64>,
+    /// Pushing, pull requests, pruning, the dashboard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish: Option<f64>,
+    /// The whole run.
+    pub total: f64,
+}
+
 /// Everything a repository run on a platform found and did.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformRunReport {
     /// `owner/repo`.
     pub repository: String,
-    /// Why the repository was left alone (archived, `enabled: false`, onboarding closed…).
+    /// Why the repository was left alone (archived, `enabled: false`, onboarding closed…)
+    /// or could not be processed (see `failed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// `skipped` is a failure (unreachable, clone failed, broken config), not a choice.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub failed: bool,
+    /// The run stopped early at a branch boundary because it was asked to (shutdown):
+    /// the branches not reached, obsolete PRs and the dashboard were left alone.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     /// The base branch.
     pub base_branch: String,
     /// Its head when cloned.
@@ -142,4 +182,113 @@ pub struct PlatformRunReport {
     pub errors: Vec<String>,
     /// API calls made for this repository.
     pub api_calls: ApiCalls,
+    /// Seconds per stage.
+    pub timings: StageTimings,
+}
+
+/// Pull request actions of one run, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrActionCounts {
+    /// PRs opened (the onboarding PR included).
+    pub opened: u64,
+    /// PRs whose title or body was edited.
+    pub updated: u64,
+    /// PRs closed without merging (obsolete, branch deleted by someone).
+    pub closed: u64,
+    /// PRs merged (automerge).
+    pub merged: u64,
+}
+
+impl PlatformRunReport {
+    /// Marks the repository as not processed because of `reason` (not a choice).
+    pub(crate) fn fail(&mut self, reason: impl Into<String>) {
+        self.skipped = Some(reason.into());
+        self.failed = true;
+    }
+
+    /// Whether anything went wrong short of a failure: a branch's or the run's errors,
+    /// an incomplete lookup, config errors.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+            || !self.lookup.is_complete()
+            || self
+                .branches
+                .iter()
+                .chain(self.onboarding.as_ref())
+                .any(|b| {
+                    !b.errors.is_empty()
+                        || !b.artifact_errors.is_empty()
+                        || !b.update_errors.is_empty()
+                })
+    }
+
+    /// Dependencies found per manager.
+    pub fn dependencies_by_manager(&self) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for (manager, files) in &self.lookup.package_files {
+            let found: usize = files.iter().map(|file| file.deps.len()).sum();
+            *counts.entry(manager.clone()).or_insert(0) += found as u64;
+        }
+        counts
+    }
+
+    /// Dependencies with an update, each counted once under its largest update type
+    /// (major before minor before patch …), by Renovate's `updateType` id.
+    pub fn outdated_by_update_type(&self) -> BTreeMap<&'static str, u64> {
+        let mut counts = BTreeMap::new();
+        for (_, _, dependency) in self.lookup.dependencies() {
+            if let Some(largest) = dependency
+                .updates
+                .iter()
+                .filter_map(|update| update.update_type)
+                .min()
+            {
+                *counts.entry(largest.as_str()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    /// Vulnerable dependencies, each counted once under its most severe advisory
+    /// (`critical`, `high`, `medium`, `low`, `unknown`).
+    pub fn vulnerable_by_severity(&self) -> BTreeMap<String, u64> {
+        const ORDER: [&str; 4] = ["critical", "high", "medium", "low"];
+        let rank = |severity: &str| {
+            ORDER
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(severity))
+                .unwrap_or(ORDER.len())
+        };
+        let mut counts = BTreeMap::new();
+        for (_, _, dependency) in self.lookup.dependencies() {
+            let worst = dependency
+                .vulnerabilities
+                .iter()
+                .map(|advisory| rank(&advisory.severity))
+                .min();
+            if let Some(worst) = worst {
+                let name = ORDER.get(worst).copied().unwrap_or("unknown");
+                *counts.entry(name.to_owned()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    /// What the run did to pull requests.
+    pub fn pr_actions(&self) -> PrActionCounts {
+        let mut counts = PrActionCounts {
+            closed: self.closed_prs.len() as u64,
+            ..PrActionCounts::default()
+        };
+        for branch in self.branches.iter().chain(self.onboarding.as_ref()) {
+            match branch.pr {
+                PrAction::Created => counts.opened += 1,
+                PrAction::Updated => counts.updated += 1,
+                PrAction::Closed => counts.closed += 1,
+                PrAction::Merged => counts.merged += 1,
+                _ => {}
+            }
+        }
+        counts
+    }
 }
