@@ -89,3 +89,43 @@ fn the_readme_documents_every_metric() {
         }
     }
 }
+
+/// The dashboard's expectation is what upkeep really exports: every family of the live
+/// registry, with its type, is in [`METRICS`], and nothing else is.
+#[test]
+fn the_list_is_what_the_registry_exports() {
+    let exposition = upkeep_server::metrics::Metrics::new().encode();
+    let mut exported: Vec<(String, String)> = exposition
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .map(|rest| {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            (name.to_owned(), kind.to_owned())
+        })
+        .collect();
+    exported.sort();
+    let mut expected: Vec<(String, String)> = METRICS
+        .iter()
+        .map(|(name, kind, _)| {
+            let kind = match kind {
+                Kind::Counter => "counter",
+                Kind::Gauge => "gauge",
+                Kind::Histogram => "histogram",
+            };
+            ((*name).to_owned(), kind.to_owned())
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(exported, expected, "{exposition}");
+    // every labelled series the empty registry already shows uses declared labels only
+    for line in exposition.lines().filter(|l| !l.starts_with('#')) {
+        let series = line.split(['{', ' ']).next().unwrap();
+        let (_, labels) = resolve(series).unwrap_or_else(|| panic!("unknown series {line}"));
+        if let Some(inner) = line.split_once('{').and_then(|(_, r)| r.split_once('}')) {
+            for pair in inner.0.split(',').filter(|p| !p.is_empty()) {
+                let label = pair.split('=').next().unwrap();
+                assert!(labels.contains(&label), "{line}: label `{label}`");
+            }
+        }
+    }
+}
