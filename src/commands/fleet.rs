@@ -58,12 +58,18 @@ pub struct FleetArgs<'a> {
     pub osv_db: Option<&'a std::path::Path>,
     /// `--osv-api` (`off`: no vulnerability data unless `--osv-db`).
     pub osv_api: &'a str,
+    /// `--github-content-limit` (per minute, per hour).
+    pub content_limit: Option<(u32, u32)>,
 }
 
 /// Runs the fleet; the exit code is the fleet summary's.
 pub fn run(global: &GlobalConfig, args: FleetArgs<'_>) -> anyhow::Result<u8> {
     let started = Instant::now();
-    let config = github::platform_config(global)?;
+    let mut config = github::platform_config(global)?;
+    if let Some((per_minute, per_hour)) = args.content_limit {
+        config.limits.content_per_minute = per_minute;
+        config.limits.content_per_hour = per_hour;
+    }
     let filter = AutodiscoverFilter::new(&global.autodiscover_filter)?;
     let explicit = if args.repositories.is_empty() {
         global.repositories.clone()

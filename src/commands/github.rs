@@ -49,6 +49,26 @@ pub fn platform_config(global: &GlobalConfig) -> anyhow::Result<GitHubConfig> {
     Ok(config)
 }
 
+/// `--github-content-limit`: `PER_MINUTE/PER_HOUR` content-creating requests (PRs,
+/// issues, comments) per identity, or `off` (a GitHub Enterprise Server whose rate
+/// limits are turned off, a fake).
+pub fn parse_content_limit(text: &str) -> Result<(u32, u32), String> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok((u32::MAX, u32::MAX));
+    }
+    let (minute, hour) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not PER_MINUTE/PER_HOUR or `off`"))?;
+    let number = |t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("`{t}` is not a positive number"))
+    };
+    Ok((number(minute)?, number(hour)?))
+}
+
 fn app_id(value: &Value) -> anyhow::Result<u64> {
     let parsed = match value {
         Value::Number(number) => number.as_u64(),
@@ -406,6 +426,14 @@ fn stage_seconds(report: &PlatformRunReport) -> Vec<(Stage, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_limits_are_per_minute_and_hour_or_off() {
+        assert_eq!(parse_content_limit("80/500"), Ok((80, 500)));
+        assert_eq!(parse_content_limit("off"), Ok((u32::MAX, u32::MAX)));
+        assert!(parse_content_limit("80").is_err());
+        assert!(parse_content_limit("0/500").is_err());
+    }
 
     #[test]
     fn app_ids_are_numbers_or_numeric_text() {

@@ -74,6 +74,10 @@ pub struct RunArgs {
     /// Write the run's metrics (Prometheus text format) to this file at the end.
     #[arg(long, value_name = "PATH")]
     metrics_file: Option<PathBuf>,
+    /// Content-creating GitHub requests (PRs, issues, comments) per identity:
+    /// `PER_MINUTE/PER_HOUR` (default GitHub's documented 80/500), or `off`.
+    #[arg(long, value_name = "M/H|off", value_parser = super::github::parse_content_limit)]
+    github_content_limit: Option<(u32, u32)>,
     /// Seconds running repositories get after SIGTERM to reach a branch boundary (keep it
     /// below the pod's terminationGracePeriodSeconds).
     #[arg(long, default_value_t = 25, value_name = "SECONDS")]
@@ -241,6 +245,7 @@ fn run_fleet(args: &RunArgs, global: &GlobalConfig) -> anyhow::Result<u8> {
         cache: cache_choice(args, global)?,
         osv_db: args.osv_db.as_deref(),
         osv_api: &args.osv_api,
+        content_limit: args.github_content_limit,
     };
     super::fleet::run(global, fleet_args)
 }

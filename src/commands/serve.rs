@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// The registry cache (`--cache URL|DIR`, `cacheTtlOverride`).
     #[command(flatten)]
     cache: common::CacheArgs,
+    /// Content-creating GitHub requests (PRs, issues, comments) per identity:
+    /// `PER_MINUTE/PER_HOUR` (default GitHub's documented 80/500), or `off`.
+    #[arg(long, value_name = "M/H|off", value_parser = github::parse_content_limit)]
+    github_content_limit: Option<(u32, u32)>,
     /// An offline OSV database (a directory of records or an `all.zip` dump).
     #[arg(long, env = "UPKEEP_OSV_DB", value_name = "DIR|ZIP")]
     osv_db: Option<PathBuf>,
@@ -271,7 +275,11 @@ pub fn run(args: &ServeArgs, log: &upkeep_log::LogHandle) -> anyhow::Result<u8> 
             .as_ref()
             .map(|s| s.expose().to_owned()),
     )?;
-    let platform_config = github::platform_config(&global)?;
+    let mut platform_config = github::platform_config(&global)?;
+    if let Some((per_minute, per_hour)) = args.github_content_limit {
+        platform_config.limits.content_per_minute = per_minute;
+        platform_config.limits.content_per_hour = per_hour;
+    }
     let filter = AutodiscoverFilter::new(&global.autodiscover_filter)?;
     let http = common::http_client(common::http_options(30, cache_choice(args, &global)?))?;
     let options = run_options(args, &global, &http)?;

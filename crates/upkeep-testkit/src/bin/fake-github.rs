@@ -5,7 +5,9 @@
 //! ```
 //!
 //! `SPEC.json`: `{"installations": [{"account": "acme", "repos": [{"name": "acme/app",
-//! "files": {"path": "content"}, "archived": false}]}], "tokenLifetimeSeconds": 3600}`.
+//! "files": {"path": "content"}, "archived": false}], "rateLimit": 12500}],
+//! "tokenLifetimeSeconds": 3600}` (`rateLimit`: the installation's hourly budget,
+//! default 5000).
 //! Prints one JSON line `{"url", "appId", "privateKeyPath"}` once it serves, then serves
 //! until its standard input ends; a line `counters` on standard input prints the API
 //! counters so far (`{"byRepo": {...}, "byOperation": {...}, "git": {...}}`) and a line
@@ -59,7 +61,10 @@ fn main() {
             };
             gh.create_repo_with(name, options, &files);
         }
-        gh.create_installation(account);
+        let id = gh.create_installation(account);
+        if let Some(limit) = installation["rateLimit"].as_u64() {
+            gh.set_rate_limit(id, limit, limit);
+        }
     }
     let hello = json!({
         "url": gh.url(),

@@ -338,7 +338,7 @@ impl<'a, P: Platform> Run<'a, P> {
             return;
         };
         self.refresh_git_credential();
-        let plan_started = Instant::now();
+        let listing_started = Instant::now();
         let remote = match self.workdir.list_remote_branches() {
             Ok(remote) => remote,
             Err(error) => {
@@ -348,6 +348,10 @@ impl<'a, P: Platform> Run<'a, P> {
                 return;
             }
         };
+        // `git ls-remote` is git traffic like the clone: counted with it.
+        let listing = listing_started.elapsed().as_secs_f64();
+        report.timings.clone = Some(report.timings.clone.unwrap_or(0.0) + listing);
+        let plan_started = Instant::now();
         let config = Arc::new(config);
         let mut plan = self.plan(&config, &lookup, &prs, &remote, &requests);
         report.timings.plan = Some(plan_started.elapsed().as_secs_f64());

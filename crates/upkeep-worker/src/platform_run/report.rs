@@ -108,7 +108,8 @@ pub enum DashboardAction {
 /// interleave per branch; apply's share is measured and publish gets the rest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct StageTimings {
-    /// The shallow clone (and the repository's description and credential).
+    /// The shallow clone (with the repository's description and credential) and the
+    /// listing of upkeep's branches on the remote.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clone: Option<f64>,
     /// Reading the repository config and its presets.
@@ -254,6 +255,12 @@ impl PlatformRunReport {
     pub fn vulnerable_by_severity(&self) -> BTreeMap<String, u64> {
         const ORDER: [&str; 4] = ["critical", "high", "medium", "low"];
         let rank = |severity: &str| {
+            // GitHub's advisories say `moderate` for medium.
+            let severity = if severity.eq_ignore_ascii_case("moderate") {
+                "medium"
+            } else {
+                severity
+            };
             ORDER
                 .iter()
                 .position(|s| s.eq_ignore_ascii_case(severity))
@@ -290,5 +297,71 @@ impl PlatformRunReport {
             }
         }
         counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use upkeep_types::{DependencyAdvisory, LookedUpDependency, Update, UpdateType};
+
+    use super::*;
+    use crate::lookup::LookedUpPackageFile;
+
+    fn dependency(updates: &[UpdateType], severities: &[&str]) -> LookedUpDependency {
+        LookedUpDependency {
+            updates: updates
+                .iter()
+                .map(|t| Update {
+                    update_type: Some(*t),
+                    ..Update::default()
+                })
+                .collect(),
+            vulnerabilities: severities
+                .iter()
+                .map(|s| DependencyAdvisory {
+                    severity: (*s).to_owned(),
+                    ..DependencyAdvisory::default()
+                })
+                .collect(),
+            ..LookedUpDependency::default()
+        }
+    }
+
+    #[test]
+    fn each_dependency_counts_once_under_its_largest_update_and_worst_advisory() {
+        let mut report = PlatformRunReport::default();
+        let file = |deps| LookedUpPackageFile {
+            package_file: "Cargo.toml".into(),
+            lock_files: Vec::new(),
+            deps,
+        };
+        report.lookup.package_files.insert(
+            "cargo".into(),
+            vec![file(vec![
+                dependency(&[UpdateType::Minor, UpdateType::Major], &["low", "HIGH"]),
+                dependency(&[UpdateType::Patch], &["moderate"]),
+                dependency(&[], &["not rated"]),
+            ])],
+        );
+        report
+            .lookup
+            .package_files
+            .insert("npm".into(), vec![file(vec![dependency(&[], &[])])]);
+        assert_eq!(
+            report.dependencies_by_manager(),
+            BTreeMap::from([("cargo".to_owned(), 3), ("npm".to_owned(), 1)])
+        );
+        assert_eq!(
+            report.outdated_by_update_type(),
+            BTreeMap::from([("major", 1), ("patch", 1)])
+        );
+        assert_eq!(
+            report.vulnerable_by_severity(),
+            BTreeMap::from([
+                ("high".to_owned(), 1),
+                ("medium".to_owned(), 1),
+                ("unknown".to_owned(), 1)
+            ])
+        );
     }
 }
