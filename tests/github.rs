@@ -425,3 +425,105 @@ fn serve_runs_the_repository_a_signed_push_names() {
     assert!(!stderr.contains(SECRET), "the secret is never logged");
     gh.assert_no_violations();
 }
+
+/// SIGTERM in the middle of a fleet run (as Kubernetes sends it to a CronJob pod):
+/// whenever it arrives, no new repository starts, a running one stops before its next
+/// branch, and every branch upkeep pushed has its pull request — nothing is left
+/// half-published. The property is checked on the fake's real state, so it holds
+/// whatever the signal's timing.
+#[test]
+fn sigterm_mid_fleet_leaves_no_branch_without_its_pull_request() {
+    let index = SparseIndex::start();
+    let crates = ["alpha", "beta", "gamma"];
+    for name in crates {
+        index.add_versions(name, &["1.0.0", "2.0.0"]);
+    }
+    let gh = FakeGitHub::start();
+    let repos: Vec<String> = (0..12).map(|i| format!("acme/service-{i:02}")).collect();
+    let manifest = format!(
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{}",
+        crates
+            .iter()
+            .map(|c| format!("{c} = {{ version = \"=1.0.0\", registry = \"local\" }}\n"))
+            .collect::<String>()
+    );
+    for repo in &repos {
+        let files = vec![
+            (
+                ".cargo/config.toml".to_owned(),
+                format!("[registries.local]\nindex = \"{}\"\n", index.index_url()),
+            ),
+            ("Cargo.toml".to_owned(), manifest.clone()),
+            ("src/main.rs".to_owned(), "fn main() {}\n".to_owned()),
+            (
+                "renovate.json".to_owned(),
+                "{\"extends\": [\"config:recommended\"], \"dependencyDashboard\": false}\n"
+                    .to_owned(),
+            ),
+        ];
+        create_repo(&gh, repo, RepoOptions::default(), &files);
+    }
+    gh.create_installation("acme");
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = upkeep()
+        .arg("run")
+        .args(app_flags(&gh))
+        .args(["--autodiscover", "--json", "--concurrency", "1"])
+        .args(["--github-content-limit", "off", "--base-dir"])
+        .arg(dir.path().join("base"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // the signal lands once the first pull request exists (mid-repository or between
+    // repositories, whichever comes)
+    let running = loop {
+        if repos.iter().any(|repo| !gh.pulls(repo).is_empty()) {
+            break true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success() || !running);
+    let output = child.wait_with_output().unwrap();
+    let report = json(&output);
+    if running && report["summary"]["interrupted"] == true {
+        // stopped early: some repositories never started
+        assert!(
+            !report["summary"]["notStarted"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{report:#}"
+        );
+        // an interrupted run never reports success
+        assert_ne!(output.status.code(), Some(0), "{report:#}");
+    }
+    let mut pushed = 0;
+    for repo in &repos {
+        let heads: BTreeSet<String> = gh
+            .pulls(repo)
+            .iter()
+            .map(|pull| pull["head"]["ref"].as_str().unwrap().to_owned())
+            .collect();
+        for branch in gh
+            .branches(repo)
+            .keys()
+            .filter(|b| b.starts_with("upkeep/"))
+        {
+            pushed += 1;
+            assert!(
+                heads.contains(branch),
+                "{repo}: `{branch}` was pushed without its pull request"
+            );
+        }
+    }
+    assert!(pushed > 0);
+    gh.assert_no_violations();
+}
