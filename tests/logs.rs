@@ -68,6 +68,18 @@ fn a_token_from_the_environment_is_used_but_never_logged_even_at_trace_level() {
         root.path().display().to_string()
     );
     assert_eq!(finished["fields"]["errors"], 0);
+    // upkeep's own lines carry the repository, those of spawned lookup tasks too
+    for line in lines.iter().filter(|line| {
+        line["target"]
+            .as_str()
+            .is_some_and(|target| target.starts_with("upkeep"))
+    }) {
+        assert_eq!(
+            line["span"]["repository"],
+            root.path().display().to_string(),
+            "{line}"
+        );
+    }
 }
 
 #[test]

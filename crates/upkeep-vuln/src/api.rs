@@ -29,6 +29,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument as _;
 
 use serde::{Deserialize, Serialize};
 use upkeep_http::{HttpClient, HttpError, Request, Url};
@@ -251,10 +252,14 @@ impl OsvApi {
                 .cache(key, ttl);
             let client = self.client.clone();
             let semaphore = Arc::clone(&semaphore);
-            tasks.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
-                (position, client.get_bytes(request).await)
-            });
+            tasks.spawn(
+                async move {
+                    let _permit = semaphore.acquire_owned().await;
+                    (position, client.get_bytes(request).await)
+                }
+                // the repository's span stays on what the fetch logs
+                .in_current_span(),
+            );
         }
         let mut records = Vec::with_capacity(tasks.len());
         while let Some(joined) = tasks.join_next().await {

@@ -22,6 +22,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use tracing::Instrument as _;
 
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
@@ -367,11 +368,16 @@ async fn run_groups(
             failed_hosts: Arc::clone(&failed_hosts),
         };
         let permits = Arc::clone(&permits);
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("never closed");
-            let result = task.run(&members).await;
-            (task.key, members, result)
-        });
+        // spawned tasks leave the caller's span unless told: the repository (and
+        // installation) must stay on every line they log
+        tasks.spawn(
+            async move {
+                let _permit = permits.acquire_owned().await.expect("never closed");
+                let result = task.run(&members).await;
+                (task.key, members, result)
+            }
+            .in_current_span(),
+        );
     }
     let mut host_errors: BTreeMap<String, HostError> = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
@@ -593,21 +599,24 @@ impl GroupTask {
             let datasource = Arc::clone(&self.datasource);
             let context = Arc::clone(&self.context);
             let query = query.clone();
-            fetches.spawn(async move {
-                let result = match &fact {
-                    Fact::Timestamp(version) => {
-                        datasource
-                            .get_release_timestamp(&context, &query, version)
-                            .await
-                    }
-                    Fact::Digest(tag) => {
-                        datasource
-                            .get_digest(&context, &query, tag.as_deref())
-                            .await
-                    }
-                };
-                (fact, result)
-            });
+            fetches.spawn(
+                async move {
+                    let result = match &fact {
+                        Fact::Timestamp(version) => {
+                            datasource
+                                .get_release_timestamp(&context, &query, version)
+                                .await
+                        }
+                        Fact::Digest(tag) => {
+                            datasource
+                                .get_digest(&context, &query, tag.as_deref())
+                                .await
+                        }
+                    };
+                    (fact, result)
+                }
+                .in_current_span(),
+            );
         }
         while let Some(joined) = fetches.join_next().await {
             let (fact, result) = joined.expect("fact fetches do not panic");
