@@ -201,6 +201,17 @@ impl BranchAction {
         }
     }
 
+    /// What a dry run reports for this action: `created` becomes `would-create`, and
+    /// so on; the others are already true of a run that writes nothing.
+    pub fn in_dry_run(self) -> BranchAction {
+        match self {
+            BranchAction::Created => BranchAction::WouldCreate,
+            BranchAction::Updated => BranchAction::WouldUpdate,
+            BranchAction::Rebuilt => BranchAction::WouldRebuild,
+            other => other,
+        }
+    }
+
     fn held(state: BranchState) -> BranchAction {
         match state {
             BranchState::Ready => BranchAction::Planned,

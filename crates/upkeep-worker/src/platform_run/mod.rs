@@ -132,6 +132,7 @@ pub fn run_on_platform<P: Platform>(
     let started = Instant::now();
     let mut report = PlatformRunReport {
         repository: repository.to_owned(),
+        dry_run: options.dry_run,
         ..PlatformRunReport::default()
     };
     let scratch = match scratch_dir(options) {
@@ -391,7 +392,11 @@ impl<'a, P: Platform> Run<'a, P> {
                 lookup: &report.lookup,
                 apply_time: std::cell::Cell::new(Duration::ZERO),
             };
-            published.push(publisher.publish(planned.clone()));
+            let mut outcome = publisher.publish(planned.clone());
+            if !self.writes() {
+                outcome.action = outcome.action.in_dry_run();
+            }
+            published.push(outcome);
             apply_time += publisher.apply_time.get();
         }
         report.branches = published;

@@ -151,6 +151,10 @@ pub struct PlatformRunReport {
     /// the branches not reached, obsolete PRs and the dashboard were left alone.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// The stage a dry run stopped after (`full`: everything computed, nothing written;
+    /// branch actions then read `would-create`, `would-update`, `would-rebuild`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<upkeep_config::global::DryRun>,
     /// The base branch.
     pub base_branch: String,
     /// Its head when cloned.

@@ -254,3 +254,30 @@ fn a_vulnerable_dependency_gets_a_security_pr() {
     assert_eq!(world.gh.pulls(REPO).len(), 2);
     world.assert_no_violations();
 }
+
+#[test]
+fn a_full_dry_run_builds_every_branch_and_writes_nothing() {
+    let mut world = configured(plain_config());
+    world.options.dry_run = Some(upkeep_config::global::DryRun::Full);
+    let (report, counted) = world.run_counting();
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    assert_eq!(counted.pushes, 0, "{counted:?}");
+    let ready: Vec<_> = report
+        .branches
+        .iter()
+        .filter(|b| b.branch.state == upkeep_types::BranchState::Ready)
+        .collect();
+    assert!(!ready.is_empty(), "{report:#?}");
+    for published in ready {
+        assert_eq!(
+            published.action,
+            BranchAction::WouldCreate,
+            "{}",
+            published.branch.branch_name
+        );
+    }
+    assert!(world.gh.pulls(REPO).is_empty());
+    assert!(world.gh.issues(REPO).is_empty());
+    assert!(!world.branches().keys().any(|b| b.starts_with("upkeep/")));
+    world.assert_no_violations();
+}
