@@ -107,6 +107,8 @@ pub fn run(global: &GlobalConfig, args: FleetArgs<'_>) -> anyhow::Result<u8> {
         repository_defaults: Some(global.repository_defaults.clone()),
         onboarding: Onboarding::from_global(global),
         concurrency: LOOKUP_CONCURRENCY,
+        // named repositories were chosen; discovered ones may be forks nobody asked for
+        autodiscovered: explicit.is_empty(),
         ..PlatformRunOptions::new()
     };
     let http = common::http_client(common::http_options(args.timeout, args.cache.clone()))?;

@@ -259,6 +259,8 @@ fn run_options(
         repository_defaults: Some(global.repository_defaults.clone()),
         onboarding: Onboarding::from_global(global),
         vulnerabilities: common::vulnerability_source(args.osv_db.as_deref(), &args.osv_api, http)?,
+        // the service works on whatever its installations hold, as autodiscover does
+        autodiscovered: true,
         ..PlatformRunOptions::new()
     })
 }

@@ -81,6 +81,20 @@ pub enum PlatformCommit {
     Disabled,
 }
 
+/// `forkProcessing`: whether a forked repository is worked on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForkProcessing {
+    /// Forks found by autodiscover are skipped unless they carry their own config;
+    /// forks listed by name are processed.
+    #[default]
+    Auto,
+    /// Forks are processed like any repository.
+    Enabled,
+    /// Forks are never processed.
+    Disabled,
+}
+
 /// A regex custom manager (`customManagers[]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -144,6 +158,8 @@ pub struct RepositoryConfig {
     pub dependency_dashboard_footer: Option<String>,
     /// Whether commits are made through the platform's API.
     pub platform_commit: PlatformCommit,
+    /// Whether a forked repository is worked on (`forkProcessing`).
+    pub fork_processing: ForkProcessing,
     /// Look vulnerabilities up in OSV.
     pub osv_vulnerability_alerts: bool,
     /// Propose config migration PRs.
@@ -310,6 +326,10 @@ impl RepositoryConfig {
                 .get("platformCommit")
                 .and_then(|value| serde_json::from_value(value.clone()).ok())
                 .unwrap_or(PlatformCommit::Auto),
+            fork_processing: map
+                .get("forkProcessing")
+                .and_then(|value| serde_json::from_value(value.clone()).ok())
+                .unwrap_or_default(),
             osv_vulnerability_alerts: bool_of(map, "osvVulnerabilityAlerts", false),
             config_migration: bool_of(map, "configMigration", false),
             settings,

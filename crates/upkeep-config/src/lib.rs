@@ -33,7 +33,9 @@ mod schema;
 mod settings;
 mod validate;
 
-pub use config::{CustomManager, HostRule, ManagerConfig, PlatformCommit, RepositoryConfig};
+pub use config::{
+    CustomManager, ForkProcessing, HostRule, ManagerConfig, PlatformCommit, RepositoryConfig,
+};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Severity, format_diagnostics};
 pub use discover::{CONFIG_FILE_NAMES, ConfigFile, discover, discover_with};
 pub use duration::{Age, AgeRange};

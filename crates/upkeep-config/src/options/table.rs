@@ -690,6 +690,14 @@ pub static OPTIONS: &[O] = &[
     )
     .allowed(&["auto", "enabled", "disabled"]),
     O::new(
+        "forkProcessing",
+        String,
+        GR,
+        "\"auto\"",
+        "Whether forked repositories are processed: `auto` skips forks found by autodiscover unless they have their own config",
+    )
+    .allowed(&["auto", "enabled", "disabled"]),
+    O::new(
         "dependencyDashboardApproval",
         Boolean,
         ALL,

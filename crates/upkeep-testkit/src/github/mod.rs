@@ -462,6 +462,11 @@ impl FakeGitHub {
         self.with_repo(full_name, |r| r.disabled = disabled);
     }
 
+    /// Sets `fork`.
+    pub fn set_fork(&self, full_name: &str, fork: bool) {
+        self.with_repo(full_name, |r| r.fork = fork);
+    }
+
     /// Sets `allow_auto_merge`.
     pub fn set_allow_auto_merge(&self, full_name: &str, allow: bool) {
         self.with_repo(full_name, |r| r.allow_auto_merge = allow);

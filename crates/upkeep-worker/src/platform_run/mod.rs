@@ -82,6 +82,9 @@ pub struct PlatformRunOptions {
     pub concurrency: usize,
     /// Vulnerability data, when available.
     pub vulnerabilities: Option<Arc<dyn VulnerabilitySource>>,
+    /// The repository was found by autodiscover, not listed by name (`forkProcessing`
+    /// skips forks found that way unless they have their own config).
+    pub autodiscovered: bool,
     /// Allow `file://` clone URLs (tests against bare repositories on disk).
     pub allow_local_remotes: bool,
     /// Asked before the lookup and before each branch's build/push/PR step (never in the
@@ -107,6 +110,7 @@ impl PlatformRunOptions {
             onboarding: Onboarding::default(),
             concurrency: 16,
             vulnerabilities: None,
+            autodiscovered: false,
             allow_local_remotes: false,
             stop: None,
         }
@@ -274,6 +278,16 @@ impl<'a, P: Platform> Run<'a, P> {
         let loaded = self.load_config(require != upkeep_config::global::RequireConfig::Ignored);
         report.timings.config = Some(config_started.elapsed().as_secs_f64());
         report.config_diagnostics = loaded.diagnostics.clone();
+        if self.info.fork
+            && let Err(reason) = crate::publish::forks::fork_decision(
+                loaded.config.fork_processing,
+                self.options.autodiscovered,
+                loaded.file.is_some(),
+            )
+        {
+            report.skipped = Some(reason);
+            return;
+        }
         if loaded.file.is_none() {
             let prs = match self.list_prs(&self.options.onboarding.branch) {
                 Ok(prs) => prs,

@@ -8,6 +8,7 @@
 //! pr_body     the PR body: updates table, advisories, problems, settings, checkbox
 //! dashboard   the Dependency Dashboard body and the checkboxes read back from it
 //! onboarding  the "Configure upkeep" PR: when, and its body
+//! forks       whether a forked repository is worked on (`forkProcessing`)
 //! lifecycle   closed PRs (ignore), create/update/leave, prCreation, obsolete PRs
 //! automerge   native auto-merge, merge when green, fast-forward the base
 //! presets     repository presets fetched through the platform
@@ -17,6 +18,7 @@
 
 pub mod automerge;
 pub mod dashboard;
+pub mod forks;
 pub mod lifecycle;
 pub mod limit;
 pub mod marker;

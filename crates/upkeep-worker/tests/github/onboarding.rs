@@ -149,3 +149,44 @@ fn a_local_preset_is_read_through_the_platform() {
     assert_eq!(labels(&world.pull("upkeep/beta-1.x")), ["from-preset"]);
     world.assert_no_violations();
 }
+
+#[test]
+fn forks_found_by_autodiscover_are_left_alone_unless_they_have_their_own_config() {
+    // a fork without config, found by autodiscover: no onboarding PR, no write
+    let mut world = World::new(&["alpha", "beta", "delta"], &versions(), &[]);
+    world.gh.set_fork(REPO, true);
+    world.options.autodiscovered = true;
+    let (report, counted) = world.run_skipped_counting();
+    assert!(
+        report
+            .skipped
+            .as_deref()
+            .is_some_and(|why| why.contains("fork")),
+        "{report:#?}"
+    );
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    assert!(world.gh.pulls(REPO).is_empty());
+    // the same fork listed by name was chosen: it is onboarded
+    world.options.autodiscovered = false;
+    world.run();
+    assert!(world.try_pull("upkeep/configure").is_some());
+    world.assert_no_violations();
+
+    // a fork with its own config is processed even when discovered ...
+    let mut world = configured(plain_config());
+    world.gh.set_fork(REPO, true);
+    world.options.autodiscovered = true;
+    let report = world.run();
+    assert_eq!(report.skipped, None, "{report:#?}");
+    assert!(world.try_pull("upkeep/delta-1.x").is_some());
+    // ... unless it says `forkProcessing: disabled`
+    let mut config = plain_config();
+    config["forkProcessing"] = json!("disabled");
+    let mut world = configured(config);
+    world.gh.set_fork(REPO, true);
+    world.options.autodiscovered = false;
+    let (report, counted) = world.run_skipped_counting();
+    assert!(report.skipped.is_some(), "{report:#?}");
+    assert_eq!(counted.api.writes, 0, "{counted:?}");
+    world.assert_no_violations();
+}
