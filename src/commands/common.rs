@@ -209,6 +209,23 @@ pub fn mask_secrets(log: &upkeep_log::LogHandle, global: &upkeep_config::GlobalC
     }
 }
 
+/// The registry cache for a bot run: `redisUrl` (from `--cache URL` or the config), else
+/// `cacheDir`, with `cacheTtlOverride` from the flags.
+pub fn cache_choice(
+    cache: &CacheArgs,
+    global: &upkeep_config::GlobalConfig,
+) -> anyhow::Result<CacheChoice> {
+    use anyhow::Context as _;
+    Ok(CacheChoice {
+        directory: global.cache_dir.clone(),
+        redis_url: match &global.redis_url {
+            Some(text) => CacheChoice::parse(text).context("`redisUrl`")?.redis_url,
+            None => None,
+        },
+        ttls: cache.cache_ttl_override.clone().unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,7 +196,7 @@ pub fn run(args: &RunArgs, log: Option<&upkeep_log::LogHandle>) -> anyhow::Resul
     let git_author = GitAuthor::parse(author_text)
         .with_context(|| format!("`gitAuthor` is not usable: `{author_text}`"))?;
     let bar = Arc::new(Bar::new(common::show_progress(args.json)));
-    let cache = cache_choice(args, &global)?;
+    let cache = common::cache_choice(&args.cache, &global)?;
     let http = common::http_client(common::http_options(args.timeout, cache))?;
     let options = LocalRunOptions {
         base_branch: args.base_branch.clone(),
@@ -242,28 +242,12 @@ fn run_fleet(args: &RunArgs, global: &GlobalConfig) -> anyhow::Result<u8> {
         metrics_file: args.metrics_file.as_deref(),
         json: args.json,
         timeout: args.timeout,
-        cache: cache_choice(args, global)?,
+        cache: common::cache_choice(&args.cache, global)?,
         osv_db: args.osv_db.as_deref(),
         osv_api: &args.osv_api,
         content_limit: args.github_content_limit,
     };
     super::fleet::run(global, fleet_args)
-}
-
-/// The registry cache: `redisUrl` (from `--cache URL` or the config), else `cacheDir`.
-fn cache_choice(args: &RunArgs, global: &GlobalConfig) -> anyhow::Result<common::CacheChoice> {
-    Ok(common::CacheChoice {
-        directory: global.cache_dir.clone(),
-        redis_url: match &global.redis_url {
-            Some(text) => {
-                common::CacheChoice::parse(text)
-                    .context("`redisUrl`")?
-                    .redis_url
-            }
-            None => None,
-        },
-        ttls: args.cache.cache_ttl_override.clone().unwrap_or_default(),
-    })
 }
 
 fn write_local(

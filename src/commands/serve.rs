@@ -228,22 +228,6 @@ impl ServeArgs {
     }
 }
 
-/// The registry cache: `redisUrl`, else `cacheDir`.
-fn cache_choice(args: &ServeArgs, global: &GlobalConfig) -> anyhow::Result<common::CacheChoice> {
-    Ok(common::CacheChoice {
-        directory: global.cache_dir.clone(),
-        redis_url: match &global.redis_url {
-            Some(text) => {
-                common::CacheChoice::parse(text)
-                    .context("`redisUrl`")?
-                    .redis_url
-            }
-            None => None,
-        },
-        ttls: args.cache.cache_ttl_override.clone().unwrap_or_default(),
-    })
-}
-
 /// The worker's options for every run, from the bot's config.
 fn run_options(
     args: &ServeArgs,
@@ -283,7 +267,10 @@ pub fn run(args: &ServeArgs, log: &upkeep_log::LogHandle) -> anyhow::Result<u8> 
         platform_config.limits.content_per_hour = per_hour;
     }
     let filter = AutodiscoverFilter::new(&global.autodiscover_filter)?;
-    let http = common::http_client(common::http_options(30, cache_choice(args, &global)?))?;
+    let http = common::http_client(common::http_options(
+        30,
+        common::cache_choice(&args.cache, &global)?,
+    ))?;
     let options = run_options(args, &global, &http)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -85,6 +85,20 @@ impl GitHub {
                 json!(if open { "open" } else { "closed" }),
             );
         }
+        self.patch_numbered(repo, "issues", number, edit, "issue")
+            .await
+    }
+
+    /// PATCHes issue or pull request `number` (`kind`: `issues`, `pulls`) with `edit`;
+    /// an empty edit costs no call. `what` names it in a not-found error.
+    pub(crate) async fn patch_numbered(
+        &self,
+        repo: &str,
+        kind: &str,
+        number: u64,
+        edit: serde_json::Map<String, Value>,
+        what: &str,
+    ) -> Result<()> {
         if edit.is_empty() {
             return Ok(());
         }
@@ -92,7 +106,7 @@ impl GitHub {
         let (owner, name) = split(repo)?;
         let call = Call::write(
             Method::PATCH,
-            self.rest(&format!("/repos/{owner}/{name}/issues/{number}")),
+            self.rest(&format!("/repos/{owner}/{name}/{kind}/{number}")),
             Some(Value::Object(edit)),
             Some(identity),
             Retry::Safe,
@@ -102,7 +116,7 @@ impl GitHub {
         if reply.status == 404 {
             return Err(PlatformError::NotFound {
                 repository: repo.to_string(),
-                what: format!("issue #{number}"),
+                what: format!("{what} #{number}"),
             });
         }
         reply.ok().map(|_| ())

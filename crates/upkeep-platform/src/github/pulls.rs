@@ -258,27 +258,8 @@ impl GitHub {
             }
             None => {}
         }
-        if body.is_empty() {
-            return Ok(());
-        }
-        let identity = self.identity_for(repo).await?;
-        let (owner, name) = split(repo)?;
-        let call = Call::write(
-            Method::PATCH,
-            self.rest(&format!("/repos/{owner}/{name}/pulls/{number}")),
-            Some(Value::Object(body)),
-            Some(identity),
-            Retry::Safe,
-        )
-        .repo(repo);
-        let reply = self.client.request(call).await?;
-        if reply.status == 404 {
-            return Err(PlatformError::NotFound {
-                repository: repo.to_string(),
-                what: format!("pull request #{number}"),
-            });
-        }
-        reply.ok().map(|_| ())
+        self.patch_numbered(repo, "pulls", number, body, "pull request")
+            .await
     }
 
     /// Adds labels to an issue or pull request.
