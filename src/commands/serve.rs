@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// `endpoint`: the GitHub API (default `https://api.github.com`).
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
+    /// `token`: a personal access token, for repository webhooks without an App (prefer
+    /// UPKEEP_TOKEN: arguments are visible to other processes).
+    #[arg(long)]
+    token: Option<String>,
     /// `githubAppId`: the GitHub App the webhooks come from.
     #[arg(long, value_name = "ID")]
     github_app_id: Option<String>,
@@ -212,6 +216,7 @@ impl ServeArgs {
         [
             ("platform", Some("github".to_owned())),
             ("endpoint", self.endpoint.clone()),
+            ("token", self.token.clone()),
             ("github-app-id", self.github_app_id.clone()),
             ("github-app-key", path(&self.github_app_key_file)),
             (

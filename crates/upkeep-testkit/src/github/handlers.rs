@@ -1470,6 +1470,20 @@ fn check_runs(st: &mut State, ctx: &Ctx) -> Reply {
         .filter(|c| ctx.query("check_name").is_none_or(|n| n == c.name))
         .filter(|c| ctx.query("status").is_none_or(|s| s == c.status))
         .collect();
+    // `filter=latest` (GitHub's default) keeps only the newest run of each name: a
+    // re-run check replaces its earlier result
+    let runs = if ctx.query("filter").is_none_or(|f| f == "latest") {
+        let mut seen = std::collections::HashSet::new();
+        let mut newest_first: Vec<&CheckRun> = runs
+            .into_iter()
+            .rev()
+            .filter(|c| seen.insert(c.name.clone()))
+            .collect();
+        newest_first.reverse();
+        newest_first
+    } else {
+        runs
+    };
     let items: Vec<Value> = runs.iter().map(|c| st.render_check_run(r, c)).collect();
     let total = items.len();
     let (slice, link) = page_of(st, ctx, items);

@@ -970,6 +970,25 @@ fn statuses_checks_and_graphql_auto_merge() {
         "{}",
         runs.body
     );
+    // A re-run of `build` replaces its result for `filter=latest` (the default); `all`
+    // lists both.
+    gh.add_check_run("acme/app", &head, "build", "in_progress", None);
+    let runs = gh.request(
+        Some(&token),
+        "GET",
+        &format!("/repos/acme/app/commits/{head}/check-runs"),
+        None,
+    );
+    assert_eq!(runs.body["total_count"].as_u64(), Some(1), "{}", runs.body);
+    assert_eq!(runs.body["check_runs"][0]["status"], "in_progress");
+    let all = gh.request(
+        Some(&token),
+        "GET",
+        &format!("/repos/acme/app/commits/{head}/check-runs?filter=all"),
+        None,
+    );
+    assert_eq!(all.body["total_count"].as_u64(), Some(2), "{}", all.body);
+    gh.add_check_run("acme/app", &head, "build", "completed", Some("success"));
     ci.set_status("acme/app", &head, "ci/build", "success");
     let s = status(&head);
     assert_eq!(
