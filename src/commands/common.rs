@@ -226,6 +226,28 @@ pub fn cache_choice(
     })
 }
 
+/// Rows as left-aligned columns two spaces apart, each line without trailing blanks.
+pub fn write_columns<const N: usize>(
+    out: &mut impl io::Write,
+    rows: &[[String; N]],
+) -> io::Result<()> {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,20 +73,7 @@ fn write_table(out: &mut impl Write, report: &ExtractReport) -> io::Result<()> {
             }
         }
     }
-    let mut widths = [0usize; 6];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for row in &rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
-            .collect();
-        writeln!(out, "{}", line.join("  ").trim_end())?;
-    }
+    super::common::write_columns(out, &rows)?;
     let files: usize = report.package_files.values().map(Vec::len).sum();
     writeln!(
         out,

@@ -359,20 +359,7 @@ fn write_table(
             notes.push(format!("{}: error: {reason}", report.repository));
         }
     }
-    let mut widths = [0usize; 5];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for row in &rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
-            .collect();
-        writeln!(out, "{}", line.join("  ").trim_end())?;
-    }
+    common::write_columns(out, &rows)?;
     for note in notes {
         writeln!(out, "  {note}")?;
     }

@@ -379,21 +379,8 @@ pub(crate) fn write_table(
             ]);
         }
     }
-    let mut widths = [0usize; 5];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
     if rows.len() > 1 {
-        for row in &rows {
-            let line: Vec<String> = row
-                .iter()
-                .zip(widths)
-                .map(|(cell, width)| format!("{cell:width$}"))
-                .collect();
-            writeln!(out, "{}", line.join("  ").trim_end())?;
-        }
+        common::write_columns(out, &rows)?;
         writeln!(out)?;
     }
     let files: usize = report.package_files.values().map(Vec::len).sum();

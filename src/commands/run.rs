@@ -366,20 +366,7 @@ fn write_branches(out: &mut impl Write, branches: &[BranchReport]) -> io::Result
             updates.join(", "),
         ]);
     }
-    let mut widths = [0usize; 3];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for row in &rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
-            .collect();
-        writeln!(out, "{}", line.join("  ").trim_end())?;
-    }
+    common::write_columns(out, &rows)?;
     // A reason many branches share (a schedule, a limit) is printed once.
     let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
     for branch in branches {

@@ -223,21 +223,8 @@ impl Report {
                 v.package_file.clone(),
             ]);
         }
-        let mut widths = [0usize; 7];
-        for row in &rows {
-            for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
         if !self.vulnerabilities.is_empty() {
-            for row in &rows {
-                let cells: Vec<String> = row
-                    .iter()
-                    .zip(widths)
-                    .map(|(cell, width)| format!("{cell:width$}"))
-                    .collect();
-                writeln!(out, "{}", cells.join("  ").trim_end())?;
-            }
+            crate::commands::common::write_columns(out, &rows)?;
             writeln!(out)?;
             for v in self.vulnerabilities.iter().filter(|v| v.reason.is_some()) {
                 let reason = v.reason.as_deref().unwrap_or_default();
