@@ -14,6 +14,7 @@ use upkeep_testkit::github::{FakeGitHub, RepoOptions};
 
 const CONFIG: &str = "{\"extends\": [\"config:recommended\"]}\n";
 
+use crate::serve::request;
 use crate::upkeep;
 
 /// The flags that make upkeep the fake's App.
@@ -286,36 +287,6 @@ fn a_fleet_run_without_credentials_or_repositories_says_what_is_missing() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--autodiscover"), "{stderr}");
-}
-
-/// One HTTP/1.1 request with `Connection: close`; returns the status and the body.
-fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, String)],
-    body: &[u8],
-) -> Option<(u16, String)> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(body).ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    let status = answer.split(' ').nth(1)?.parse().ok()?;
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Some((status, body))
 }
 
 /// Waits for `done`, failing (with the service's log) if the service exits first. The

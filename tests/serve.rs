@@ -18,7 +18,7 @@ fn upkeep() -> Command {
 }
 
 /// One HTTP/1.1 request with `Connection: close`; returns the status and the body.
-fn request(
+pub(crate) fn request(
     port: u16,
     method: &str,
     path: &str,
