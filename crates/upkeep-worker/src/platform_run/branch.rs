@@ -377,17 +377,25 @@ impl<P: Platform> Publisher<'_, '_, P> {
             .iter()
             .map(|path| {
                 let file = root.join(path);
-                let contents = std::fs::read(&file).ok();
+                // only a file that is gone is a deletion: any other read error must not
+                // turn into one
+                let contents = match std::fs::read(&file) {
+                    Ok(bytes) => Some(bytes),
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(error) => {
+                        return Err(format!("cannot read `{path}` to commit it: {error}"));
+                    }
+                };
                 let executable = std::fs::metadata(&file)
                     .map(|m| m.permissions().mode() & 0o111 != 0)
                     .unwrap_or(false);
-                FileChange {
+                Ok(FileChange {
                     path: path.clone(),
                     contents,
                     executable,
-                }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, String>>()?;
         let commit = ApiCommit {
             branch_name: name.to_owned(),
             parent: run.workdir.base_head().to_owned(),

@@ -465,13 +465,22 @@ impl<'a, P: Platform> Run<'a, P> {
     /// hour, and the platform replaces it before (or once after) it expires — the one
     /// git got at the clone would fail a later push. Free unless a token is minted.
     fn refresh_git_credential(&mut self) {
-        if let Ok(credentials) = self
+        match self
             .runtime
             .block_on(self.platform.git_credentials(self.repository))
         {
-            let credential = git_credential(credentials);
-            self.git = self.git.clone().with_credential(credential.clone());
-            self.workdir.set_credential(credential);
+            Ok(credentials) => {
+                let credential = git_credential(credentials);
+                self.git = self.git.clone().with_credential(credential.clone());
+                self.workdir.set_credential(credential);
+            }
+            // git keeps the credential it has; if that one expired, the next git
+            // command fails and names itself on its branch
+            Err(error) => tracing::warn!(
+                repository = self.repository,
+                %error,
+                "cannot refresh the git credential; git keeps the previous one"
+            ),
         }
     }
 
